@@ -1,0 +1,96 @@
+"""Relief: a health article with a page per remedy and moderated comments.
+
+``create_app`` reads like the table of contents of the whole application.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from config import Config, config_from_env
+
+
+def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
+    """Build and return the Flask application.
+
+    :param config_class: one of the classes in ``config.py``; by default the one named
+        by ``RELIEF_CONFIG`` (development when unset).
+    :param overrides: settings that win over the class, mostly for tests.
+    :raise RuntimeError: when the production config is used with an unsafe secret.
+    """
+    config_class = config_class or config_from_env()
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+    )
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    validate = getattr(config_class, "validate", None)
+    if validate:
+        validate(app.config)
+
+    register_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_security(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def register_logging(app: Flask) -> None:
+    """Log to stderr at INFO outside debug mode, so errors reach the service's log."""
+    if not app.debug and not app.testing:
+        app.logger.setLevel(logging.INFO)
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions from ``app.extensions`` and set up the database engine."""
+    from app.db import configure_engine, ensure_sqlite_folder
+    from app.extensions import csrf, db, migrate
+
+    ensure_sqlite_folder(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    csrf.init_app(app)
+    configure_engine(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount one blueprint per area of the site."""
+    from app.content import bp as content_bp
+
+    app.register_blueprint(content_bp)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Add the filters and globals that templates share."""
+    from app import templating
+
+    templating.init_app(app)
+
+
+def register_security(app: Flask) -> None:
+    """Send the security headers on every response."""
+    from app import security
+
+    security.init_app(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Render friendly error pages that reveal nothing about the server."""
+    from app import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the ``flask`` subcommands (content, ...)."""
+    from app import cli
+
+    cli.init_app(app)

@@ -1,0 +1,10 @@
+"""Registers every area's ``flask`` command group."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Add the command groups to ``app.cli``."""
+    from app.content.commands import content_cli
+
+    app.cli.add_command(content_cli)

@@ -1,0 +1,85 @@
+"""Database engine behaviour that every backend-specific detail hides behind.
+
+SQLite gets foreign keys, WAL, ``synchronous=NORMAL`` and a busy timeout on every
+connection.  Python's sqlite3 module would otherwise open transactions lazily with a
+deferred ``BEGIN``; a transaction that reads and then writes can then fail at once with
+"database is locked".  We take over transaction control so that write transactions can
+start with ``BEGIN IMMEDIATE`` and wait for the lock instead (see ``write_transaction``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+from app.extensions import db
+
+_IMMEDIATE = "relief_begin_immediate"
+
+
+def configure_engine(app: Flask) -> None:
+    """Attach the SQLite connection and transaction hooks to the app's engine."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+    busy_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 10_000))
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves, below
+        cursor = dbapi_conn.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = "IMMEDIATE" if conn.get_execution_options().get(_IMMEDIATE) else "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """Run the block in one transaction that holds the write lock from its start.
+
+    On SQLite this is ``BEGIN IMMEDIATE`` (other writers wait up to the busy timeout
+    instead of failing); on PostgreSQL an ordinary transaction.  Commits on success and
+    rolls back on any exception, which is re-raised.
+    """
+    session = db.session()
+    if session.in_transaction():
+        # A read earlier in the request opened a deferred transaction; end it so that
+        # the write transaction starts fresh and takes the lock up front.
+        session.commit()
+    session.connection(execution_options={_IMMEDIATE: True})
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def is_sqlite(engine: Engine | None = None) -> bool:
+    """Return whether the app's database is SQLite."""
+    return (engine or db.engine).dialect.name == "sqlite"
+
+
+def ensure_sqlite_folder(app: Flask) -> None:
+    """Create the folder of a file-backed SQLite database, so a fresh checkout just runs."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        Path(url.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
