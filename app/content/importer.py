@@ -1,0 +1,377 @@
+"""Pure parsers that turn an article file into plain data, ready to be stored.
+
+Two inputs share one result type, :class:`ParsedArticle`:
+
+* ``parse_plain_text``: a plain-text article laid out like the client's original file:
+  a title line, intro paragraphs, numbered section headings ("1.", "three.", "Eight."),
+  ``Label: text`` lines that become the section's list items, a closing paragraph, and a
+  comment-form footer ("Leave a Reply", "Your email address will not be published...")
+  that is dropped.
+* ``parse_markdown``: the site's own articles in ``content/``, Markdown with front matter.
+
+Neither touches the database, the app or the file system; both raise
+:class:`ArticleFormatError` with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+
+import frontmatter
+import yaml
+
+NUMBER_WORDS = {
+    word: n
+    for n, word in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+}
+_NUMBER = r"(?P<number>\d{1,3}|" + "|".join(NUMBER_WORDS) + r")"
+# "3. Heat and cold", "three. Heat and cold", "Eight. Seeing a doctor?"
+PLAIN_HEADING = re.compile(rf"^{_NUMBER}\.\s+(?P<title>\S.{{0,119}})$", re.IGNORECASE)
+# "## 3. Heat and cold {#heat-and-cold}"
+MARKDOWN_HEADING = re.compile(
+    rf"^##\s+{_NUMBER}\.\s+(?P<title>.+?)(?:\s+\{{#(?P<slug>[a-z0-9-]+)\}})?\s*$",
+    re.IGNORECASE,
+)
+# "Cat-Cow Stretch: On all fours, ..." (a short capitalised label, then the text)
+PLAIN_ITEM = re.compile(r"^(?P<label>[A-Z][^:.!?]{0,59}):\s+(?P<text>\S.*)$")
+# "- **Cat-cow stretch:** On all fours, ..."
+MARKDOWN_ITEM = re.compile(r"^[-*]\s+\*\*(?P<label>[^*]+?):?\*\*:?\s+(?P<text>\S.*)$")
+FOOTER_START = re.compile(r"^leave a reply\s*$", re.IGNORECASE)
+FOOTER_LINE = re.compile(r"^your email address will not be published", re.IGNORECASE)
+THEMATIC_BREAK = re.compile(r"^(\*\s*){3,}$|^(-\s*){3,}$|^(_\s*){3,}$")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“‘(])")
+MAX_SUMMARY = 300
+
+
+class ArticleFormatError(ValueError):
+    """The file is not an article this parser understands; the message says why."""
+
+
+@dataclass(frozen=True)
+class ParsedItem:
+    """One ``label: text`` entry of a remedy's list."""
+
+    label: str
+    text: str
+
+
+@dataclass
+class ParsedRemedy:
+    """One numbered section: title, paragraphs before and after its list, and the list."""
+
+    number: int
+    title: str
+    slug: str
+    body: list[str] = field(default_factory=list)
+    items: list[ParsedItem] = field(default_factory=list)
+    closing: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        """The first sentence of the section, for tables of contents and meta tags."""
+        return summarise(self.body or self.closing or [item.text for item in self.items])
+
+
+@dataclass
+class ParsedArticle:
+    """Everything an article file says, as plain data."""
+
+    title: str
+    slug: str
+    summary: str
+    intro: list[str]
+    remedies: list[ParsedRemedy]
+    closing: list[str] = field(default_factory=list)
+    published_on: date | None = None
+    updated_on: date | None = None
+    reviewed_on: date | None = None
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    """Return a lowercase ASCII slug of ``text``, cut at a word boundary."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > max_length:
+            break
+        slug = candidate
+    return slug or "untitled"
+
+
+def summarise(paragraphs: list[str]) -> str:
+    """Return the first sentence of the first paragraph, at most MAX_SUMMARY characters."""
+    if not paragraphs:
+        return ""
+    first = SENTENCE_END.split(paragraphs[0].strip(), maxsplit=1)[0]
+    if len(first) <= MAX_SUMMARY:
+        return first
+    return first[: MAX_SUMMARY - 1].rsplit(" ", 1)[0] + "…"
+
+
+def normalise_text(text: str) -> list[str]:
+    """Drop a byte-order mark, unify line endings, and return the right-stripped lines."""
+    text = text.removeprefix("\ufeff")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return [line.rstrip() for line in text.split("\n")]
+
+
+def section_number(token: str) -> int:
+    """Return the integer a heading's number token stands for ("3", "three", "Eight")."""
+    return int(token) if token.isdigit() else NUMBER_WORDS[token.lower()]
+
+
+def check_numbering(numbers: list[tuple[int, str]]) -> None:
+    """Require section numbers to run 1, 2, 3, ... with nothing skipped or repeated.
+
+    :raise ArticleFormatError: naming the first heading that is out of order.
+    """
+    for expected, (number, heading) in enumerate(numbers, start=1):
+        if number != expected:
+            problem = "repeats" if number < expected else "skips ahead"
+            raise ArticleFormatError(
+                f"Section numbering {problem} at {heading!r}: expected section "
+                f"{expected}, found {number}."
+            )
+
+
+def _unique_slugs(remedies: list[ParsedRemedy]) -> None:
+    seen: set[str] = set()
+    for remedy in remedies:
+        if remedy.slug in seen:
+            raise ArticleFormatError(
+                f"Two sections share the address {remedy.slug!r}; give one of them "
+                "a different title or slug."
+            )
+        seen.add(remedy.slug)
+
+
+def _is_heading_title(title: str) -> bool:
+    # A sentence that happens to start with "One. " is not a heading: headings are
+    # short and do not end like a sentence.
+    return not title.endswith((".", ":", ",", ";"))
+
+
+def parse_plain_text(text: str, slug: str | None = None) -> ParsedArticle:
+    """Parse a plain-text article in the client's original layout.
+
+    One non-blank line is one paragraph.  The last paragraph of the last section is the
+    article's closing when that section has at least two paragraphs and no list after
+    them.
+
+    :raise ArticleFormatError: for an empty file, a file with no numbered sections,
+        a title that is missing, or numbering that skips or repeats.
+    """
+    lines = [line.strip() for line in normalise_text(text)]
+    for index, line in enumerate(lines):
+        if FOOTER_START.match(line):
+            lines = lines[:index]
+            break
+    lines = [line for line in lines if line and not FOOTER_LINE.match(line)]
+    if not lines:
+        raise ArticleFormatError("The file has no text: there is no article to import.")
+
+    title, *rest = lines
+    if _plain_heading(title):
+        raise ArticleFormatError(
+            f"The first line should be the article's title, but it is a section heading: {title!r}."
+        )
+    intro: list[str] = []
+    remedies: list[ParsedRemedy] = []
+    numbers: list[tuple[int, str]] = []
+    for line in rest:
+        heading = _plain_heading(line)
+        if heading:
+            number = section_number(heading["number"])
+            numbers.append((number, line))
+            name = heading["title"].strip()
+            remedies.append(ParsedRemedy(number=number, title=name, slug=slugify(name)))
+            continue
+        if not remedies:
+            intro.append(line)
+            continue
+        _add_plain_line(remedies[-1], line)
+
+    if not remedies:
+        raise ArticleFormatError(
+            "No numbered sections were found (lines such as '1. Rest' or 'three. Heat'): "
+            "this does not look like an article."
+        )
+    check_numbering(numbers)
+    _unique_slugs(remedies)
+    closing: list[str] = []
+    last = remedies[-1]
+    if last.closing and last.items:
+        pass  # paragraphs after a list belong to that section
+    elif len(last.body) >= 2:
+        closing = [last.body.pop()]
+    return ParsedArticle(
+        title=title,
+        slug=slug or slugify(title),
+        summary=summarise(intro) or title,
+        intro=intro,
+        remedies=remedies,
+        closing=closing,
+    )
+
+
+def _plain_heading(line: str) -> re.Match[str] | None:
+    match = PLAIN_HEADING.match(line)
+    if match and _is_heading_title(match["title"]):
+        return match
+    return None
+
+
+def _add_plain_line(remedy: ParsedRemedy, line: str) -> None:
+    item = PLAIN_ITEM.match(line)
+    if item and not remedy.closing:
+        remedy.items.append(ParsedItem(item["label"].strip(), item["text"].strip()))
+    elif remedy.items:
+        remedy.closing.append(line)
+    else:
+        remedy.body.append(line)
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    """Join wrapped Markdown lines into paragraphs separated by blank lines."""
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        if line.strip():
+            current.append(line.strip())
+        elif current:
+            paragraphs.append(" ".join(current))
+            current = []
+    if current:
+        paragraphs.append(" ".join(current))
+    return paragraphs
+
+
+def _parse_date(value: object, name: str) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ArticleFormatError(
+            f"Front matter {name!r} must be a date like 2026-11-25, not {value!r}."
+        ) from None
+
+
+def parse_markdown(text: str) -> ParsedArticle:
+    """Parse one of the site's Markdown articles.
+
+    Layout: front matter with ``title``, ``slug``, ``summary`` and the dates
+    ``published``, ``updated`` and ``reviewed``; intro paragraphs; sections headed
+    ``## 1. Title {#optional-slug}``; list items ``- **Label:** text``; a thematic break
+    (``***``) before the closing paragraphs.  Paragraphs are plain text.
+
+    :raise ArticleFormatError: for missing front matter keys, bad dates, headings
+        out of order, or a file with no sections.
+    """
+    try:
+        post = frontmatter.loads("\n".join(normalise_text(text)))
+    except yaml.YAMLError as exc:
+        raise ArticleFormatError(f"The front matter is not valid YAML: {exc}") from None
+    meta = post.metadata
+    missing = [key for key in ("title", "summary", "published") if not meta.get(key)]
+    if missing:
+        raise ArticleFormatError(f"Front matter is missing: {', '.join(missing)}.")
+
+    intro_lines: list[str] = []
+    closing_lines: list[str] = []
+    sections: list[tuple[re.Match[str], list[str]]] = []
+    numbers: list[tuple[int, str]] = []
+    in_closing = False
+    for line in post.content.split("\n"):
+        heading = MARKDOWN_HEADING.match(line.strip())
+        if heading:
+            if in_closing:
+                raise ArticleFormatError(f"A section follows the closing break: {line!r}.")
+            numbers.append((section_number(heading["number"]), line.strip()))
+            sections.append((heading, []))
+        elif sections and THEMATIC_BREAK.match(line.strip()):
+            in_closing = True
+        elif in_closing:
+            closing_lines.append(line)
+        elif sections:
+            sections[-1][1].append(line)
+        else:
+            intro_lines.append(line)
+    if not sections:
+        raise ArticleFormatError("No sections headed '## 1. Title' were found.")
+    check_numbering(numbers)
+
+    remedies = [_markdown_remedy(heading, lines) for heading, lines in sections]
+    _unique_slugs(remedies)
+    published = _parse_date(meta["published"], "published")
+    return ParsedArticle(
+        title=str(meta["title"]).strip(),
+        slug=str(meta.get("slug") or slugify(str(meta["title"]))),
+        summary=str(meta["summary"]).strip(),
+        intro=_paragraphs(intro_lines),
+        remedies=remedies,
+        closing=_paragraphs(closing_lines),
+        published_on=published,
+        updated_on=_parse_date(meta.get("updated"), "updated") or published,
+        reviewed_on=_parse_date(meta.get("reviewed"), "reviewed"),
+    )
+
+
+def _markdown_remedy(heading: re.Match[str], lines: list[str]) -> ParsedRemedy:
+    title = heading["title"].strip()
+    remedy = ParsedRemedy(
+        number=section_number(heading["number"]),
+        title=title,
+        slug=heading["slug"] or slugify(title),
+    )
+    before: list[str] = []
+    after: list[str] = []
+    in_item = False
+    for line in lines:
+        item = MARKDOWN_ITEM.match(line.strip())
+        if item:
+            remedy.items.append(ParsedItem(item["label"].strip(), item["text"].strip()))
+            in_item = True
+        elif in_item and line[:1].isspace() and line.strip():
+            # An indented line continues the list item above it.
+            last = remedy.items[-1]
+            remedy.items[-1] = ParsedItem(last.label, f"{last.text} {line.strip()}")
+        elif remedy.items:
+            in_item = False
+            after.append(line)
+        else:
+            before.append(line)
+        if not line.strip():
+            in_item = False
+    remedy.body = _paragraphs(before)
+    remedy.closing = _paragraphs(after)
+    return remedy

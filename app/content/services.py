@@ -1,0 +1,164 @@
+"""Writing parsed articles to the database, and the queries the content pages use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from flask import abort
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.content.importer import (
+    ArticleFormatError,
+    ParsedArticle,
+    ParsedRemedy,
+    parse_markdown,
+)
+from app.db import write_transaction
+from app.extensions import db
+from app.models import Article, Remedy, RemedyItem
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What one upsert did, for the command line to report."""
+
+    article: Article
+    created: bool
+    remedies_added: int
+    remedies_removed: int
+
+
+def _join(paragraphs: list[str]) -> str:
+    return "\n\n".join(paragraphs)
+
+
+def upsert_article(parsed: ParsedArticle, today: date | None = None) -> LoadResult:
+    """Create or update the article with ``parsed.slug``, keeping row ids stable.
+
+    Remedies are matched by slug, then by position, so that an edited title keeps the
+    page (and everything attached to it) in place.  Remedies that left the file are
+    removed.  Runs in one write transaction: a failure changes nothing.
+    """
+    today = today or date.today()
+    with write_transaction():
+        article = db.session.scalar(
+            select(Article)
+            .where(Article.slug == parsed.slug)
+            .options(selectinload(Article.remedies).selectinload(Remedy.items))
+        )
+        created = article is None
+        if article is None:
+            article = Article(slug=parsed.slug, published_on=parsed.published_on or today)
+            db.session.add(article)
+        article.title = parsed.title
+        article.summary = parsed.summary
+        article.intro = _join(parsed.intro)
+        article.closing = _join(parsed.closing)
+        if parsed.published_on:
+            article.published_on = parsed.published_on
+        article.updated_on = parsed.updated_on or today
+        article.reviewed_on = parsed.reviewed_on or article.reviewed_on
+
+        added, removed = _sync_remedies(article, parsed.remedies)
+    return LoadResult(article, created, added, removed)
+
+
+def _sync_remedies(article: Article, parsed: list[ParsedRemedy]) -> tuple[int, int]:
+    by_slug = {remedy.slug: remedy for remedy in article.remedies}
+    by_position = {remedy.position: remedy for remedy in article.remedies}
+    wanted_slugs = {p.slug for p in parsed}
+    matches: list[Remedy | None] = []
+    for source in parsed:
+        remedy = by_slug.get(source.slug)
+        if remedy is None:
+            candidate = by_position.get(source.number)
+            # Reuse the row at this position only if its slug is not wanted elsewhere.
+            if candidate is not None and candidate.slug not in wanted_slugs:
+                remedy = candidate
+        matches.append(remedy if remedy not in matches else None)
+
+    removed = [remedy for remedy in article.remedies if remedy not in matches]
+    for remedy in removed:
+        article.remedies.remove(remedy)
+    # Flush the removals first so that a slug they free can be taken by another row.
+    db.session.flush()
+
+    kept: list[Remedy] = []
+    for source, match in zip(parsed, matches, strict=True):
+        remedy = match or Remedy()
+        remedy.position = source.number
+        remedy.slug = source.slug
+        remedy.title = source.title
+        remedy.summary = source.summary
+        remedy.body = _join(source.body)
+        remedy.closing = _join(source.closing)
+        _sync_items(remedy, source)
+        kept.append(remedy)
+    article.remedies = kept
+    added = sum(match is None for match in matches)
+    return added, len(removed)
+
+
+def _sync_items(remedy: Remedy, source: ParsedRemedy) -> None:
+    """Update list items in place by position; add or drop the difference."""
+    existing = list(remedy.items)
+    items = []
+    for index, parsed in enumerate(source.items, start=1):
+        item = existing[index - 1] if index <= len(existing) else RemedyItem()
+        item.position, item.label, item.text = index, parsed.label, parsed.text
+        items.append(item)
+    remedy.items = items
+
+
+def load_directory(folder: Path) -> list[LoadResult]:
+    """Load every ``*.md`` article in ``folder``, in name order.
+
+    :raise ArticleFormatError: naming the file, for the first file that does not parse;
+        files before it stay loaded.
+    """
+    results = []
+    for path in sorted(folder.glob("*.md")):
+        try:
+            parsed = parse_markdown(path.read_text(encoding="utf-8"))
+        except (ArticleFormatError, UnicodeDecodeError) as exc:
+            raise ArticleFormatError(f"{path.name}: {exc}") from None
+        results.append(upsert_article(parsed))
+    return results
+
+
+def published_articles() -> list[Article]:
+    """Return every article with its remedies, newest first."""
+    query = (
+        select(Article)
+        .options(selectinload(Article.remedies))
+        .order_by(Article.published_on.desc(), Article.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def article_by_slug(slug: str) -> Article:
+    """Return the article with its remedies loaded.
+
+    :raise 404: when no article has that slug.
+    """
+    article = db.session.scalar(
+        select(Article).where(Article.slug == slug).options(selectinload(Article.remedies))
+    )
+    if article is None:
+        abort(404)
+    return article
+
+
+def remedy_page(article_slug: str, remedy_slug: str) -> tuple[Article, Remedy]:
+    """Return the article and the remedy at the given slugs, items loaded.
+
+    :raise 404: when either slug is unknown.
+    """
+    article = article_by_slug(article_slug)
+    for remedy in article.remedies:
+        if remedy.slug == remedy_slug:
+            return article, remedy
+    abort(404)

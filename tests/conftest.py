@@ -1,0 +1,90 @@
+"""Shared fixtures: an app on a real database, a client, a CLI runner, content builders.
+
+The database is a fresh SQLite file per test, or the PostgreSQL database named by
+``TEST_DATABASE_URL`` (emptied before each test).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from app.content.importer import ParsedArticle, ParsedItem, ParsedRemedy
+from app.content.services import upsert_article
+from app.extensions import db
+from config import TestConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_FILE = ROOT.parent / "shared" / "seed" / "000_43ff664cd15a8edc.txt"
+
+
+def database_url(tmp_path: Path) -> str:
+    """Return TEST_DATABASE_URL, or a new SQLite file under ``tmp_path``."""
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+@pytest.fixture
+def app(tmp_path):
+    """An app on an empty database with the full schema."""
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url(tmp_path))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def make_article(
+    slug: str = "back-spasms", remedies: int = 3, title: str = "Easing back spasms"
+) -> ParsedArticle:
+    """Return a small parsed article with ``remedies`` sections; the second has items."""
+    sections = []
+    for n in range(1, remedies + 1):
+        items = [ParsedItem("Cat-cow", "Arch, then round your back.")] if n == 2 else []
+        sections.append(
+            ParsedRemedy(
+                number=n,
+                title=f"Remedy number {n}",
+                slug=f"remedy-{n}",
+                body=[f"Body of remedy {n}. More words."],
+                items=items,
+                closing=[f"After the list of remedy {n}."] if items else [],
+            )
+        )
+    return ParsedArticle(
+        title=title,
+        slug=slug,
+        summary=f"Summary of {title}.",
+        intro=["First intro paragraph.", "Second intro paragraph."],
+        remedies=sections,
+        closing=["Closing words."],
+        published_on=date(2026, 1, 2),
+        updated_on=date(2026, 2, 3),
+        reviewed_on=date(2026, 3, 4),
+    )
+
+
+@pytest.fixture
+def article(app) -> ParsedArticle:
+    """Store a three-remedy article at /back-spasms/ and return what was stored."""
+    parsed = make_article()
+    with app.app_context():
+        upsert_article(parsed)
+    return parsed

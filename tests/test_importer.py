@@ -1,0 +1,275 @@
+"""The plain-text and Markdown parsers, tested as pure functions."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.content.importer import (
+    ArticleFormatError,
+    parse_markdown,
+    parse_plain_text,
+    slugify,
+)
+from tests.conftest import ROOT, SEED_FILE
+
+BASIC = """Easing Back Spasms
+A spasm is a sudden tightening.
+It can hurt.
+
+1. Rest
+Give your back a break.
+2. Stretching
+Gentle stretches help. Try these:
+Child's Pose: Sit back on your heels.
+Cat-Cow Stretch: Arch, then round your back.
+Do them daily.
+3. Doctor
+See a doctor if it persists.
+With care, most spasms pass.
+Leave a Reply
+Your email address will not be published. Required fields are marked *"""
+
+
+def test_seed_file_parses_into_eight_remedies_without_footer():
+    parsed = parse_plain_text(SEED_FILE.read_text(encoding="utf-8"))
+
+    assert parsed.title.startswith("Again Spasm Therapy")
+    assert [r.number for r in parsed.remedies] == list(range(1, 9))
+    assert [r.title for r in parsed.remedies] == [
+        "Relaxation and Good Physique Mechanics",
+        "Stretching and Mild Exercise routines",
+        "Heat and Chilly Therapy",
+        "Therapeutic massage Therapy",
+        "Above-the-Counter Drugs",
+        "Posture Recognition and Ergonomics",
+        "Hydration and Nourishment",
+        "Looking for Clinical Focus",
+    ]
+    stretches = parsed.remedies[1]
+    assert [i.label for i in stretches.items] == ["Baby’s Pose", "Cat-Cow Stretch", "Pelvic Tilt"]
+    assert stretches.body[-1].endswith("Basic stretches for instance:")
+    assert stretches.closing == [
+        "Carrying out these stretches routinely can boost versatility and lessen the "
+        "frequency of again spasms."
+    ]
+    assert [i.label for i in parsed.remedies[2].items] == ["Cold Packs", "Heat Therapy"]
+    assert parsed.closing[0].startswith("By incorporating these tactics")
+    assert len(parsed.intro) == 1
+    everything = repr(parsed)
+    assert "Leave a Reply" not in everything
+    assert "will not be published" not in everything
+
+
+def test_basic_layout():
+    parsed = parse_plain_text(BASIC)
+
+    assert parsed.title == "Easing Back Spasms"
+    assert parsed.slug == "easing-back-spasms"
+    assert parsed.intro == ["A spasm is a sudden tightening.", "It can hurt."]
+    assert parsed.summary == "A spasm is a sudden tightening."
+    assert [r.slug for r in parsed.remedies] == ["rest", "stretching", "doctor"]
+    stretching = parsed.remedies[1]
+    assert stretching.body == ["Gentle stretches help. Try these:"]
+    assert [(i.label, i.text) for i in stretching.items] == [
+        ("Child's Pose", "Sit back on your heels."),
+        ("Cat-Cow Stretch", "Arch, then round your back."),
+    ]
+    assert stretching.closing == ["Do them daily."]
+    assert parsed.remedies[2].body == ["See a doctor if it persists."]
+    assert parsed.closing == ["With care, most spasms pass."]
+
+
+@pytest.mark.parametrize(
+    "headings",
+    [
+        ["1.", "2.", "3."],
+        ["one.", "two.", "three."],
+        ["One.", "TWO.", "Three."],
+        ["1.", "two.", "3."],
+        ["One.", "2.", "three."],
+    ],
+)
+def test_heading_numbers_may_be_digits_or_words_in_any_mix(headings):
+    text = BASIC.replace("1. Rest", f"{headings[0]} Rest")
+    text = text.replace("2. Stretching", f"{headings[1]} Stretching")
+    text = text.replace("3. Doctor", f"{headings[2]} Doctor")
+
+    parsed = parse_plain_text(text)
+
+    assert [(r.number, r.title) for r in parsed.remedies] == [
+        (1, "Rest"),
+        (2, "Stretching"),
+        (3, "Doctor"),
+    ]
+
+
+def test_eight_as_a_word_heading():
+    lines = ["Title", "Intro."]
+    words = ["one", "Two", "3", "four", "Five", "6", "seven", "Eight"]
+    for n, word in enumerate(words, start=1):
+        lines += [f"{word}. Section {n}", f"Text {n}."]
+    parsed = parse_plain_text("\n".join(lines))
+    assert [r.number for r in parsed.remedies] == list(range(1, 9))
+
+
+@pytest.mark.parametrize(
+    "transform",
+    [
+        pytest.param(lambda t: t.replace("\n", "\r\n"), id="crlf"),
+        pytest.param(lambda t: t.replace("\n", "\r"), id="old-mac-cr"),
+        pytest.param(lambda t: "\ufeff" + t, id="byte-order-mark"),
+        pytest.param(lambda t: t.replace("\n", "\n\n\n"), id="extra-blank-lines"),
+        pytest.param(lambda t: "\n\n" + t + "\n\n\n", id="blank-lines-around"),
+        pytest.param(lambda t: t.replace("\n", "   \n"), id="trailing-spaces"),
+        pytest.param(lambda t: t.split("\nLeave a Reply")[0], id="missing-footer"),
+    ],
+)
+def test_layout_variants_parse_the_same(transform):
+    assert parse_plain_text(transform(BASIC)) == parse_plain_text(BASIC)
+
+
+def test_curly_quotes_are_kept_in_labels_and_text():
+    text = BASIC.replace("Child's Pose", "Child’s Pose").replace(
+        "Gentle stretches help.", "“Gentle” stretches help."
+    )
+    stretching = parse_plain_text(text).remedies[1]
+    assert stretching.items[0].label == "Child’s Pose"
+    assert stretching.body[0].startswith("“Gentle”")
+
+
+def test_a_sentence_starting_with_a_number_word_is_not_a_heading():
+    text = BASIC.replace("Give your back a break.", "One. That is all it takes.")
+    parsed = parse_plain_text(text)
+    assert parsed.remedies[0].body == ["One. That is all it takes."]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("2. Stretching", "3. Stretching", "skips ahead"),
+        ("3. Doctor", "2. Doctor", "repeats"),
+        ("1. Rest", "2. Rest", "expected section 1"),
+        ("2. Stretching", "four. Stretching", "found 4"),
+    ],
+)
+def test_numbering_that_skips_or_repeats_is_a_clear_error(old, new, message):
+    with pytest.raises(ArticleFormatError, match=message):
+        parse_plain_text(BASIC.replace(old, new))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "no text"),
+        ("\n\n  \n", "no text"),
+        ("Leave a Reply\nYour email address will not be published.", "no text"),
+        ("Shopping list\nEggs\nMilk: two pints\nBread", "No numbered sections"),
+        ("def main():\n    return 1\n", "No numbered sections"),
+        ("1. Rest\nGive your back a break.", "first line should be the article's title"),
+    ],
+)
+def test_a_file_that_is_not_an_article_is_a_clear_error(text, message):
+    with pytest.raises(ArticleFormatError, match=message):
+        parse_plain_text(text)
+
+
+def test_duplicate_section_titles_are_refused():
+    text = BASIC.replace("3. Doctor", "3. Rest")
+    with pytest.raises(ArticleFormatError, match="share the address 'rest'"):
+        parse_plain_text(text)
+
+
+def test_explicit_slug_wins():
+    assert parse_plain_text(BASIC, slug="mine").slug == "mine"
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("Heat and Cold", "heat-and-cold"),
+        ("Baby’s Pose", "babys-pose"),
+        ("Crème brûlée!", "creme-brulee"),
+        ("!!!", "untitled"),
+        ("a " * 80, "-".join(["a"] * 30)),
+    ],
+)
+def test_slugify(title, slug):
+    assert slugify(title) == slug
+
+
+MARKDOWN = """---
+title: "Easing back spasms"
+slug: back-spasms
+summary: Eight ways to ease a spasm.
+published: 2026-01-02
+updated: 2026-02-03
+reviewed: 2026-03-04
+---
+
+A spasm is a sudden
+tightening of a muscle.
+
+It can hurt.
+
+## 1. Rest {#rest-first}
+
+Give your back a break.
+
+## 2. Stretching
+
+Try these:
+
+- **Child's pose:** Sit back on your heels.
+- **Cat-cow:** Arch, then
+  round your back.
+
+Do them daily.
+
+***
+
+With care, most spasms pass.
+"""
+
+
+def test_markdown_article():
+    parsed = parse_markdown(MARKDOWN)
+
+    assert parsed.title == "Easing back spasms"
+    assert parsed.slug == "back-spasms"
+    assert parsed.intro == ["A spasm is a sudden tightening of a muscle.", "It can hurt."]
+    assert [r.slug for r in parsed.remedies] == ["rest-first", "stretching"]
+    assert parsed.remedies[1].items[0].label == "Child's pose"
+    assert parsed.remedies[1].closing == ["Do them daily."]
+    assert parsed.closing == ["With care, most spasms pass."]
+    assert str(parsed.reviewed_on) == "2026-03-04"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("summary: Eight ways to ease a spasm.\n", "", "missing: summary"),
+        ("published: 2026-01-02", "published: soon", "must be a date"),
+        ("## 2. Stretching", "## 3. Stretching", "skips ahead"),
+        ('title: "Easing back spasms"', "title: [unclosed", "not valid YAML"),
+    ],
+)
+def test_markdown_errors_are_clear(old, new, message):
+    with pytest.raises(ArticleFormatError, match=message):
+        parse_markdown(MARKDOWN.replace(old, new))
+
+
+def test_shipped_content_covers_the_seed_facts():
+    parsed = parse_markdown((ROOT / "content" / "relieve-back-spasms.md").read_text())
+
+    assert len(parsed.remedies) == 8
+    assert [i.label for i in parsed.remedies[1].items] == [
+        "Child's pose",
+        "Cat-cow stretch",
+        "Pelvic tilt",
+    ]
+    assert [i.label for i in parsed.remedies[2].items] == ["Cold packs", "Heat"]
+    assert "15 to 20 minutes" in parsed.remedies[2].items[0].text
+    medicines = " ".join(parsed.remedies[4].body)
+    assert "ibuprofen" in medicines and "check with a doctor" in medicines
+    assert parsed.remedies[7].slug == "when-to-see-a-doctor"
+    assert parsed.closing
