@@ -1,0 +1,113 @@
+"""Absolute URLs, structured data (JSON-LD) and the sitemap's page list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app, request, url_for
+
+from app.content import services
+from app.models import Article, Remedy
+
+
+def absolute_url(path: str) -> str:
+    """Return ``path`` on the site's public origin (SITE_URL, or the request's host)."""
+    origin = current_app.config.get("SITE_URL") or request.host_url.rstrip("/")
+    return origin + path
+
+
+def article_url(article: Article) -> str:
+    """Return the absolute canonical URL of an article."""
+    return absolute_url(url_for("content.article", slug=article.slug))
+
+
+def remedy_url(article: Article, remedy: Remedy) -> str:
+    """Return the absolute canonical URL of a remedy page."""
+    return absolute_url(
+        url_for("content.remedy", article_slug=article.slug, remedy_slug=remedy.slug)
+    )
+
+
+def _publisher() -> dict:
+    return {"@type": "Organization", "name": current_app.config["SITE_NAME"]}
+
+
+def article_data(article: Article) -> dict:
+    """Return schema.org ``MedicalWebPage`` data for an article page."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "MedicalWebPage",
+        "headline": article.title,
+        "name": article.title,
+        "description": article.summary,
+        "url": article_url(article),
+        "datePublished": article.published_on.isoformat(),
+        "dateModified": article.updated_on.isoformat(),
+        "publisher": _publisher(),
+        "hasPart": [
+            {"@type": "WebPage", "name": r.title, "url": remedy_url(article, r)}
+            for r in article.remedies
+        ],
+    }
+    if article.reviewed_on:
+        data["lastReviewed"] = article.reviewed_on.isoformat()
+    return data
+
+
+def remedy_data(article: Article, remedy: Remedy) -> dict:
+    """Return schema.org ``MedicalWebPage`` data, with a breadcrumb, for a remedy page."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "MedicalWebPage",
+        "headline": remedy.title,
+        "name": remedy.title,
+        "description": remedy.summary,
+        "url": remedy_url(article, remedy),
+        "datePublished": article.published_on.isoformat(),
+        "dateModified": article.updated_on.isoformat(),
+        "publisher": _publisher(),
+        "isPartOf": {"@type": "MedicalWebPage", "name": article.title, "url": article_url(article)},
+        "breadcrumb": {
+            "@type": "BreadcrumbList",
+            "itemListElement": [
+                {
+                    "@type": "ListItem",
+                    "position": 1,
+                    "name": article.title,
+                    "item": article_url(article),
+                },
+                {
+                    "@type": "ListItem",
+                    "position": 2,
+                    "name": remedy.title,
+                    "item": remedy_url(article, remedy),
+                },
+            ],
+        },
+    }
+    if article.reviewed_on:
+        data["lastReviewed"] = article.reviewed_on.isoformat()
+    return data
+
+
+@dataclass(frozen=True)
+class SitemapPage:
+    """One ``<url>`` entry of the sitemap."""
+
+    location: str
+    modified: date
+
+
+def sitemap_pages() -> list[SitemapPage]:
+    """Return the home page, every article and every remedy page."""
+    articles = services.published_articles()
+    newest = max((a.updated_on for a in articles), default=date.today())
+    pages = [SitemapPage(absolute_url(url_for("content.index")), newest)]
+    for article in articles:
+        pages.append(SitemapPage(article_url(article), article.updated_on))
+        pages.extend(
+            SitemapPage(remedy_url(article, remedy), article.updated_on)
+            for remedy in article.remedies
+        )
+    return pages

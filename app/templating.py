@@ -1,0 +1,37 @@
+"""Jinja filters and globals shared by every template."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, request
+from markupsafe import Markup, escape
+
+from app.content import seo
+
+
+def paragraphs(text: str | None) -> Markup:
+    """Render plain text as escaped ``<p>`` paragraphs (a blank line separates them)."""
+    if not text:
+        return Markup("")
+    parts = [part.strip() for part in text.split("\n\n") if part.strip()]
+    return Markup("\n").join(Markup("<p>{}</p>").format(escape(part)) for part in parts)
+
+
+def long_date(value: date | datetime | None) -> str:
+    """Format a date as "25 November 2026"."""
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y}"
+
+
+def canonical_url() -> str:
+    """Return this page's absolute URL without its query string."""
+    return seo.absolute_url(request.path)
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters and globals on ``app``."""
+    app.add_template_filter(paragraphs)
+    app.add_template_filter(long_date)
+    app.add_template_global(canonical_url)
