@@ -1,0 +1,41 @@
+# Relief: `make run` sets up everything and serves; `make test` runs the checks.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run install migrate content test lint format clean
+
+run: migrate content  ## Set up and serve on http://127.0.0.1:5000
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+install: $(VENV)/.installed  ## Create the virtualenv and install the app with its test tools
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+migrate: install  ## Apply database migrations
+	$(FLASK) db upgrade
+
+content: install  ## Load the articles in content/ (safe to run again)
+	$(FLASK) content load
+
+test: install  ## Lint, then run the test suite (TEST_DATABASE_URL picks PostgreSQL)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis
