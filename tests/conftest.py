@@ -19,7 +19,8 @@ from app.extensions import db
 from config import TestConfig
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED_FILE = ROOT.parent / "shared" / "seed" / "000_43ff664cd15a8edc.txt"
+# A byte-for-byte copy of the client's original (../shared/seed/000_43ff664cd15a8edc.txt).
+SEED_FILE = ROOT / "tests" / "fixtures" / "seed-article.txt"
 
 
 def database_url(tmp_path: Path) -> str:
