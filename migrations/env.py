@@ -14,6 +14,15 @@ fileConfig(config.config_file_name)
 logger = logging.getLogger("alembic.env")
 
 
+def render_item(type_, obj, autogen_context):
+    """Render the app's UTCDateTime as the plain column type it stores."""
+    from app.models import UTCDateTime
+
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def get_engine():
     return current_app.extensions["migrate"].db.engine
 
@@ -88,7 +97,12 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        context.configure(
+            connection=connection,
+            target_metadata=get_metadata(),
+            render_item=render_item,
+            **conf_args,
+        )
 
         with context.begin_transaction():
             context.run_migrations()
