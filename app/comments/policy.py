@@ -1,0 +1,227 @@
+"""The comment policy: plain functions over plain data, defaults after WordPress.
+
+``decide`` turns a submission and what we know of its author into a
+:class:`Decision` (approved, pending or spam, with the reason moderators see).  The
+``check_*`` functions are hard stops: they raise a :class:`CommentRefused` subclass, which
+the form shows next to the comment.  Nothing here touches the request or the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from app.comments.text import find_links
+from app.models import CommentStatus
+
+
+class ModerationMode(StrEnum):
+    """Which new comments wait for a moderator."""
+
+    FIRST = "first"  # a commenter's first comment (WordPress's default)
+    ALL = "all"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class PolicySettings:
+    """The thresholds, from config."""
+
+    mode: ModerationMode = ModerationMode.FIRST
+    max_links: int = 2  # this many links or more: held
+    moderation_words: tuple[str, ...] = ()  # any of these: held
+    disallowed_words: tuple[str, ...] = ()  # any of these: spam
+    min_seconds: float = 3.0  # sent sooner after the form was shown: held
+    flood_seconds: float = 15.0  # one comment per this many seconds per IP and per email
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a commenter sent, already shape-checked by the form."""
+
+    name: str
+    email: str
+    website: str | None
+    text: str
+    honeypot_filled: bool = False
+    # Seconds between showing the form and sending it; None when the signed stamp is
+    # missing or forged.
+    seconds_to_submit: float | None = None
+
+
+@dataclass(frozen=True)
+class AuthorHistory:
+    """What the database knows about the author."""
+
+    has_approved_comment: bool = False
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The status a new comment gets, and why."""
+
+    status: CommentStatus
+    reason: str
+
+
+class CommentRefused(Exception):
+    """A comment that is not stored at all; ``str()`` is the message for the commenter."""
+
+    field = "comment"
+    http_status = 422
+
+
+class ReplyRefused(CommentRefused):
+    """The comment replies to something it may not reply to."""
+
+    field = "parent_id"
+
+
+class DuplicateComment(CommentRefused):
+    """The same author already said the same thing on this page."""
+
+    http_status = 409
+
+    def __init__(self) -> None:
+        super().__init__("Duplicate comment detected; it looks as though you've already said that!")
+
+
+class FloodLimited(CommentRefused):
+    """The author or their address sent a comment moments ago."""
+
+    http_status = 429
+
+    def __init__(self, wait_seconds: int) -> None:
+        self.wait_seconds = wait_seconds
+        unit = "second" if wait_seconds == 1 else "seconds"
+        super().__init__(
+            f"You are posting comments too quickly. Please wait {wait_seconds} {unit} "
+            "and send it again; your comment is kept below."
+        )
+
+
+@dataclass(frozen=True)
+class ParentFacts:
+    """What a reply's target is: its page and whether it is public."""
+
+    page: tuple[int, int | None]
+    status: CommentStatus
+
+
+def check_reply(parent: ParentFacts | None, page: tuple[int, int | None]) -> None:
+    """Allow a reply only to an approved comment on the same page.
+
+    :raise ReplyRefused: when the parent is missing, not approved, or on another page.
+    """
+    if parent is None or parent.status is not CommentStatus.APPROVED:
+        raise ReplyRefused(
+            "The comment you are replying to is not available. Your comment is kept: "
+            "send it as a new comment, or pick another comment to reply to."
+        )
+    if parent.page != page:
+        raise ReplyRefused(
+            "The comment you are replying to belongs to another page. Your comment is kept: "
+            "send it here as a new comment instead."
+        )
+
+
+def check_duplicate(is_duplicate: bool) -> None:
+    """:raise DuplicateComment: when the same email already sent this text to this page."""
+    if is_duplicate:
+        raise DuplicateComment()
+
+
+def check_flood(last_comment_at: datetime | None, now: datetime, seconds: float) -> None:
+    """Allow one comment per ``seconds`` from one IP address or one email.
+
+    :raise FloodLimited: with the whole seconds left to wait.
+    """
+    if last_comment_at is None or seconds <= 0:
+        return
+    elapsed = now - last_comment_at
+    if elapsed < timedelta(seconds=seconds):
+        left = seconds - elapsed.total_seconds()
+        raise FloodLimited(max(1, int(left + 0.999)))
+
+
+def _word_hit(words: Sequence[str], submission: Submission) -> str | None:
+    haystack = "\n".join(
+        [submission.name, submission.email, submission.website or "", submission.text]
+    ).casefold()
+    for word in words:
+        if word.strip() and word.strip().casefold() in haystack:
+            return word.strip()
+    return None
+
+
+Check = Callable[[Submission, AuthorHistory, PolicySettings], Decision | None]
+
+
+def honeypot(sub: Submission, _h: AuthorHistory, _s: PolicySettings) -> Decision | None:
+    """A bot filled the field that people never see: spam."""
+    if sub.honeypot_filled:
+        return Decision(CommentStatus.SPAM, "honeypot field filled")
+    return None
+
+
+def disallowed_word(sub: Submission, _h: AuthorHistory, s: PolicySettings) -> Decision | None:
+    """A word from the disallowed list anywhere in name, email, website or text: spam."""
+    word = _word_hit(s.disallowed_words, sub)
+    return Decision(CommentStatus.SPAM, f"disallowed word: {word}") if word else None
+
+
+def too_many_links(sub: Submission, _h: AuthorHistory, s: PolicySettings) -> Decision | None:
+    """Link-heavy comments wait for a moderator."""
+    count = len(find_links(sub.text))
+    if s.max_links > 0 and count >= s.max_links:
+        return Decision(CommentStatus.PENDING, f"{count} links")
+    return None
+
+
+def moderation_word(sub: Submission, _h: AuthorHistory, s: PolicySettings) -> Decision | None:
+    """A word from the moderation list: held."""
+    word = _word_hit(s.moderation_words, sub)
+    return Decision(CommentStatus.PENDING, f"word: {word}") if word else None
+
+
+def too_fast(sub: Submission, _h: AuthorHistory, s: PolicySettings) -> Decision | None:
+    """Sent faster than a person types, or with a missing or forged form stamp: held."""
+    if sub.seconds_to_submit is None:
+        return Decision(CommentStatus.PENDING, "form stamp missing or invalid")
+    if sub.seconds_to_submit < s.min_seconds:
+        return Decision(
+            CommentStatus.PENDING, f"sent {sub.seconds_to_submit:.1f} s after the form was shown"
+        )
+    return None
+
+
+def moderation_mode(sub: Submission, h: AuthorHistory, s: PolicySettings) -> Decision:
+    """The last word: all held, none held, or held until a first comment is approved."""
+    if s.mode is ModerationMode.ALL:
+        return Decision(CommentStatus.PENDING, "all comments are held")
+    if s.mode is ModerationMode.NONE:
+        return Decision(CommentStatus.APPROVED, "moderation is off")
+    if h.has_approved_comment:
+        return Decision(CommentStatus.APPROVED, "previously approved commenter")
+    return Decision(CommentStatus.PENDING, "new commenter")
+
+
+CHECKS: tuple[Check, ...] = (
+    honeypot,
+    disallowed_word,
+    too_many_links,
+    moderation_word,
+    too_fast,
+    moderation_mode,
+)
+
+
+def decide(submission: Submission, history: AuthorHistory, settings: PolicySettings) -> Decision:
+    """Return the first decision that a check in CHECKS makes."""
+    for check in CHECKS:
+        decision = check(submission, history, settings)
+        if decision is not None:
+            return decision
+    raise AssertionError("moderation_mode always decides")  # pragma: no cover

@@ -1,0 +1,374 @@
+"""Storing and listing comments.  Services own the transaction; the policy decides.
+
+``visible_filter`` is the one rule for what the public may see.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import aliased
+
+from app.comments import policy
+from app.comments.policy import (
+    AuthorHistory,
+    ModerationMode,
+    ParentFacts,
+    PolicySettings,
+    Submission,
+)
+from app.comments.text import email_digest
+from app.db import write_transaction
+from app.extensions import db
+from app.models import Comment, CommentStatus, utcnow
+
+MAX_USER_AGENT = 255
+
+
+@dataclass(frozen=True)
+class PageKey:
+    """Which page a comment belongs to: an article, or one of its remedies."""
+
+    article_id: int
+    remedy_id: int | None = None
+
+    def clause(self, model=Comment):
+        """SQL condition selecting this page's comments."""
+        remedy = (
+            model.remedy_id.is_(None)
+            if self.remedy_id is None
+            else model.remedy_id == self.remedy_id
+        )
+        return and_(model.article_id == self.article_id, remedy)
+
+    @classmethod
+    def of(cls, comment: Comment) -> PageKey:
+        """Return the page a comment is on."""
+        return cls(comment.article_id, comment.remedy_id)
+
+
+@dataclass(frozen=True)
+class NewComment:
+    """A shape-checked submission and where it came from."""
+
+    name: str
+    email: str
+    website: str | None
+    text: str
+    parent_id: int | None = None
+    honeypot_filled: bool = False
+    seconds_to_submit: float | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+def policy_settings() -> PolicySettings:
+    """Read the policy's thresholds from the app's config."""
+    config = current_app.config
+    return PolicySettings(
+        mode=ModerationMode(config["COMMENTS_MODERATION"]),
+        max_links=config["COMMENTS_MAX_LINKS"],
+        moderation_words=tuple(config["COMMENTS_MODERATION_WORDS"]),
+        disallowed_words=tuple(config["COMMENTS_DISALLOWED_WORDS"]),
+        min_seconds=config["COMMENTS_MIN_SECONDS"],
+        flood_seconds=config["COMMENTS_FLOOD_SECONDS"],
+    )
+
+
+def digest_key() -> bytes:
+    """Return the key of the keyed email hash (EMAIL_HASH_KEY, else from SECRET_KEY)."""
+    configured = current_app.config.get("EMAIL_HASH_KEY")
+    if configured:
+        return configured.encode()
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hashlib.sha256(b"relief.email-digest:" + secret).digest()
+
+
+def digest_of(email: str) -> str:
+    """Return the keyed hash of a normalised email."""
+    return email_digest(digest_key(), email)
+
+
+def submit_comment(page: PageKey, new: NewComment, now: datetime | None = None) -> Comment:
+    """Check a new comment against the policy and store it.
+
+    :raise policy.CommentRefused: (a reply to the wrong comment, a duplicate, a flood);
+        nothing is stored then.
+    """
+    now = now or utcnow()
+    settings = policy_settings()
+    digest = digest_of(new.email)
+    with write_transaction():
+        parent = db.session.get(Comment, new.parent_id) if new.parent_id else None
+        if new.parent_id is not None:
+            facts = ParentFacts(_page(parent), parent.status) if parent else None
+            policy.check_reply(facts, (page.article_id, page.remedy_id))
+        policy.check_flood(_last_comment_at(new.ip, digest), now, settings.flood_seconds)
+        policy.check_duplicate(_is_duplicate(page, digest, new.text))
+        history = AuthorHistory(has_approved_comment=_has_approved(digest, new.name))
+        decision = policy.decide(
+            Submission(
+                name=new.name,
+                email=new.email,
+                website=new.website,
+                text=new.text,
+                honeypot_filled=new.honeypot_filled,
+                seconds_to_submit=new.seconds_to_submit,
+            ),
+            history,
+            settings,
+        )
+        comment = Comment(
+            article_id=page.article_id,
+            remedy_id=page.remedy_id,
+            parent_id=parent.id if parent else None,
+            root_id=(parent.root_id or parent.id) if parent else None,
+            status=decision.status,
+            reason=decision.reason,
+            author_name=new.name,
+            author_email=new.email,
+            email_digest=digest,
+            author_website=new.website,
+            body=new.text,
+            created_at=now,
+            approved_at=now if decision.status is CommentStatus.APPROVED else None,
+            ip=new.ip,
+            user_agent=(new.user_agent or "")[:MAX_USER_AGENT] or None,
+        )
+        db.session.add(comment)
+        db.session.flush()
+    return comment
+
+
+def _page(comment: Comment) -> tuple[int, int | None]:
+    return (comment.article_id, comment.remedy_id)
+
+
+def _last_comment_at(ip: str | None, digest: str) -> datetime | None:
+    by_email = db.session.scalar(
+        select(func.max(Comment.created_at)).where(Comment.email_digest == digest)
+    )
+    by_ip = (
+        db.session.scalar(select(func.max(Comment.created_at)).where(Comment.ip == ip))
+        if ip
+        else None
+    )
+    times = [t for t in (by_email, by_ip) if t is not None]
+    return max(times) if times else None
+
+
+def _is_duplicate(page: PageKey, digest: str, text: str) -> bool:
+    query = select(
+        exists().where(
+            page.clause(),
+            Comment.email_digest == digest,
+            Comment.body == text,
+            Comment.status != CommentStatus.TRASH,
+        )
+    )
+    return bool(db.session.scalar(query))
+
+
+def _has_approved(digest: str, name: str) -> bool:
+    query = select(
+        exists().where(
+            Comment.email_digest == digest,
+            func.lower(Comment.author_name) == name.lower(),
+            Comment.status == CommentStatus.APPROVED,
+        )
+    )
+    return bool(db.session.scalar(query))
+
+
+# --- What the public sees -------------------------------------------------------------
+
+
+def visible_filter(own_ids: frozenset[int] = frozenset(), model=Comment):
+    """The one rule for what a reader may see: approved comments, plus the reader's own
+    held comments (by the ids their browser session recorded)."""
+    own = (
+        and_(
+            model.id.in_(sorted(own_ids)),
+            model.status.in_([CommentStatus.PENDING, CommentStatus.SPAM]),
+        )
+        if own_ids
+        else None
+    )
+    approved = model.status == CommentStatus.APPROVED
+    return or_(approved, own) if own is not None else approved
+
+
+def _visible_roots_filter(page: PageKey, own_ids: frozenset[int]):
+    reply = aliased(Comment)
+    has_public_reply = (
+        exists()
+        .where(reply.root_id == Comment.id, reply.status == CommentStatus.APPROVED)
+        .correlate(Comment)
+    )
+    return and_(
+        page.clause(),
+        Comment.parent_id.is_(None),
+        or_(visible_filter(own_ids), has_public_reply),
+    )
+
+
+@dataclass
+class ThreadNode:
+    """One comment in a displayed thread."""
+
+    comment: Comment
+    depth: int = 1
+    children: list[ThreadNode] = field(default_factory=list)
+    # Set when the comment is shown at the depth limit, below its true parent's level.
+    reply_to: Comment | None = None
+    visible: bool = True  # False: shown as "This comment was removed." (replies kept)
+    own_pending: bool = False
+
+
+@dataclass
+class CommentListing:
+    """One page of threads and what the pagination needs."""
+
+    threads: list[ThreadNode]
+    page: int
+    pages: int
+    approved_count: int
+
+
+def approved_count(page: PageKey) -> int:
+    """Return how many approved comments a page has."""
+    query = select(func.count()).where(page.clause(), Comment.status == CommentStatus.APPROVED)
+    return db.session.scalar(query) or 0
+
+
+def approved_counts(article_id: int) -> dict[int | None, int]:
+    """Return approved comment counts per page of an article (None: the article itself)."""
+    query = (
+        select(Comment.remedy_id, func.count())
+        .where(Comment.article_id == article_id, Comment.status == CommentStatus.APPROVED)
+        .group_by(Comment.remedy_id)
+    )
+    return {remedy_id: count for remedy_id, count in db.session.execute(query)}
+
+
+def list_comments(
+    page: PageKey,
+    number: int = 1,
+    per_page: int = 50,
+    max_depth: int = 5,
+    own_ids: frozenset[int] = frozenset(),
+) -> CommentListing:
+    """Return page ``number`` of the page's threads, oldest first, threaded.
+
+    A page out of range gives the last page.  Three queries whatever the thread size:
+    the count, the page of top-level comments, and their replies.
+    """
+    roots_filter = _visible_roots_filter(page, own_ids)
+    total_roots = db.session.scalar(select(func.count()).select_from(Comment).where(roots_filter))
+    pages = max(1, -(-(total_roots or 0) // per_page))
+    number = min(max(1, number), pages)
+    roots = list(
+        db.session.scalars(
+            select(Comment)
+            .where(roots_filter)
+            .order_by(Comment.created_at, Comment.id)
+            .limit(per_page)
+            .offset((number - 1) * per_page)
+        )
+    )
+    replies = _replies(roots, own_ids)
+    threads = build_threads(roots, replies, max_depth, own_ids)
+    return CommentListing(threads, number, pages, approved_count(page))
+
+
+def _replies(roots: list[Comment], own_ids: frozenset[int]) -> list[Comment]:
+    if not roots:
+        return []
+    root_ids = [root.id for root in roots]
+    replies = list(
+        db.session.scalars(
+            select(Comment)
+            .where(Comment.root_id.in_(root_ids), visible_filter(own_ids))
+            .order_by(Comment.created_at, Comment.id)
+        )
+    )
+    # A removed comment in the middle of a thread still holds its visible replies up:
+    # fetch such missing parents (rare; usually no query at all).
+    known = set(root_ids) | {reply.id for reply in replies}
+    missing = {r.parent_id for r in replies if r.parent_id and r.parent_id not in known}
+    while missing:
+        found = list(db.session.scalars(select(Comment).where(Comment.id.in_(missing))))
+        replies.extend(found)
+        known |= {c.id for c in found}
+        missing = {c.parent_id for c in found if c.parent_id and c.parent_id not in known}
+    replies.sort(key=lambda c: (c.created_at, c.id))
+    return replies
+
+
+def build_threads(
+    roots: list[Comment],
+    replies: list[Comment],
+    max_depth: int,
+    own_ids: frozenset[int] = frozenset(),
+) -> list[ThreadNode]:
+    """Arrange comments into trees no deeper than ``max_depth``.
+
+    Replies to a comment at the last level are shown at that level, after it, with
+    ``reply_to`` naming the comment they answer.  Comments that are not public are kept
+    only as "removed" placeholders for their public replies.
+    """
+
+    def node_for(comment: Comment, depth: int) -> ThreadNode:
+        public = comment.status is CommentStatus.APPROVED
+        own = comment.id in own_ids and not public
+        return ThreadNode(comment, depth, visible=public or own, own_pending=own)
+
+    nodes: dict[int, ThreadNode] = {}
+    holder_of: dict[int, ThreadNode] = {}  # comment id -> node whose children list holds it
+    threads = []
+    for root in roots:
+        nodes[root.id] = node_for(root, 1)
+        threads.append(nodes[root.id])
+    for reply in replies:
+        parent = nodes.get(reply.parent_id or -1)
+        if parent is None:
+            continue  # not part of a thread on this page
+        if parent.depth >= max_depth:
+            holder = holder_of.get(parent.comment.id, parent)
+            node = node_for(reply, parent.depth)
+            node.reply_to = parent.comment
+        else:
+            holder = parent
+            node = node_for(reply, parent.depth + 1)
+        holder.children.append(node)
+        nodes[reply.id] = node
+        holder_of[reply.id] = holder
+    return [thread for thread in threads if _prune(thread)]
+
+
+def _prune(node: ThreadNode) -> bool:
+    """Drop removed comments that hold no visible reply; return whether ``node`` stays."""
+    node.children = [child for child in node.children if _prune(child)]
+    return node.visible or bool(node.children)
+
+
+def thread_page_of(comment: Comment, per_page: int, own_ids: frozenset[int]) -> int:
+    """Return the page of comments on which ``comment``'s thread appears."""
+    root = db.session.get(Comment, comment.root_id) if comment.root_id else comment
+    page = PageKey.of(root)
+    earlier = db.session.scalar(
+        select(func.count())
+        .select_from(Comment)
+        .where(
+            _visible_roots_filter(page, own_ids | {root.id}),
+            or_(
+                Comment.created_at < root.created_at,
+                and_(Comment.created_at == root.created_at, Comment.id < root.id),
+            ),
+        )
+    )
+    return (earlier or 0) // per_page + 1

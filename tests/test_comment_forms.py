@@ -1,0 +1,118 @@
+"""The comment form's limits and normalisation, without HTTP."""
+
+from __future__ import annotations
+
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from app.comments.forms import CommentForm, form_stamp, seconds_since_stamp
+
+VALID = {"comment": "Heat helped.", "name": "Ada", "email": "ada@example.com"}
+
+
+@pytest.fixture
+def validate(app):
+    def run(**fields):
+        data = {**VALID, **fields}
+        with app.test_request_context(method="POST", data=data):
+            form = CommentForm(formdata=MultiDict(data))
+            ok = form.validate()
+            return ok, form
+
+    return run
+
+
+def test_valid_form(validate):
+    ok, form = validate()
+    assert ok, form.errors
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("comment", "", "Please write your comment."),
+        ("comment", "   \n\t  ", "Please write your comment."),
+        ("comment", "x" * 5001, "the limit is 5,000 characters"),
+        ("name", "", "Please enter your name."),
+        ("name", "n" * 101, "at most 100 characters"),
+        ("email", "", "Please enter your email address."),
+        ("email", "not-an-email", "valid email address"),
+        ("email", "a@b", "valid email address"),
+        ("email", ("a" * 64) + "@" + ("b" * 63 + ".") * 3 + "com", "at most 254"),
+        ("website", "javascript:alert(1)", "http:// or https://"),
+        ("website", "data:text/html,hi", "http:// or https://"),
+        ("website", "JAVASCRIPT:alert(1)", "http:// or https://"),
+        ("website", "ftp://example.com", "http:// or https://"),
+        ("website", "https://", "such as https://example.com"),
+        ("website", "https://exa mple.com", "such as https://example.com"),
+        ("website", "https://user:pw@example.com", "user name or password"),
+        ("website", "https://example.com/" + "p" * 200, "at most 200 characters"),
+        ("name", "Ada\u202eevil", "control character"),
+        ("name", "Ada\nBcc: x", "control character"),
+        ("comment", "nul \x00 byte", "control character"),
+    ],
+)
+def test_invalid_input_gets_a_message_on_its_field(validate, field, value, message):
+    ok, form = validate(**{field: value})
+    assert not ok
+    assert any(message in error for error in form[field].errors), form.errors
+
+
+@pytest.mark.parametrize("length", [1, 5000])
+def test_comment_length_limits_are_inclusive(validate, length):
+    ok, form = validate(comment="x" * length)
+    assert ok, form.errors
+
+
+def test_comment_is_trimmed_and_line_endings_unified(validate):
+    ok, form = validate(comment="  Line one\r\nLine two\r\n\r\nPara two  \n")
+    assert ok
+    assert form.comment.data == "Line one\nLine two\n\nPara two"
+
+
+def test_5000_characters_after_trimming_is_accepted(validate):
+    ok, form = validate(comment="   " + "x" * 5000 + "   ")
+    assert ok, form.errors
+
+
+def test_email_is_stored_normalised(validate):
+    ok, form = validate(email="  Ada@EXAMPLE.com ")
+    assert ok
+    assert form.email.data == "Ada@example.com"
+
+
+@pytest.mark.parametrize(
+    ("value", "stored"),
+    [
+        ("example.com", "https://example.com"),
+        ("www.example.com/blog", "https://www.example.com/blog"),
+        ("http://example.com", "http://example.com"),
+        ("HTTPS://Example.com/Path", "HTTPS://Example.com/Path"),
+        ("", None),
+    ],
+)
+def test_website_normalisation(validate, value, stored):
+    ok, form = validate(website=value)
+    assert ok, form.errors
+    assert (form.website.data or None) == stored
+
+
+def test_honeypot(validate):
+    assert not validate()[1].honeypot_filled
+    assert validate(fax="http://spam.example.com")[1].honeypot_filled
+
+
+def test_inputs_carry_no_maxlength_that_would_cut_pasted_text(app):
+    with app.test_request_context():
+        form = CommentForm(formdata=None)
+        for field in (form.comment, form.name, form.email, form.website):
+            assert "maxlength" not in field()
+
+
+def test_form_stamp_round_trip(app):
+    with app.test_request_context():
+        stamp = form_stamp(now=1000.0)
+        assert seconds_since_stamp(stamp, now=1004.5) == pytest.approx(4.5)
+        assert seconds_since_stamp(stamp[:-2] + "xx", now=1004.5) is None
+        assert seconds_since_stamp("", now=1.0) is None
+        assert seconds_since_stamp("garbage", now=1.0) is None
