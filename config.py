@@ -29,6 +29,17 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+def _env_words(name: str) -> tuple[str, ...]:
+    """A comma- or newline-separated list of words or phrases."""
+    raw = os.environ.get(name, "")
+    return tuple(word.strip() for word in raw.replace("\n", ",").split(",") if word.strip())
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -55,6 +66,31 @@ class Config:
     SESSION_COOKIE_SECURE = False
     WTF_CSRF_TIME_LIMIT = _env_int("WTF_CSRF_TIME_LIMIT", 6 * 3600)
 
+    # --- Comments (defaults after WordPress) ---
+    # Which new comments wait for a moderator: "first" (until a commenter has one
+    # approved comment under the same name and email), "all" or "none".
+    COMMENTS_MODERATION = os.environ.get("COMMENTS_MODERATION", "first")
+    # A comment with this many links or more is held (0 turns the check off).
+    COMMENTS_MAX_LINKS = _env_int("COMMENTS_MAX_LINKS", 2)
+    # Words or phrases that hold a comment for moderation (name, email, website, text).
+    COMMENTS_MODERATION_WORDS = _env_words("COMMENTS_MODERATION_WORDS")
+    # Words or phrases that send a comment straight to spam.
+    COMMENTS_DISALLOWED_WORDS = _env_words("COMMENTS_DISALLOWED_WORDS")
+    # A comment sent sooner than this after the form was shown is held (bots are fast).
+    COMMENTS_MIN_SECONDS = _env_float("COMMENTS_MIN_SECONDS", 3.0)
+    # One comment per this many seconds per IP address and per email (0: no limit).
+    COMMENTS_FLOOD_SECONDS = _env_float("COMMENTS_FLOOD_SECONDS", 15.0)
+    # Replies nest this deep; deeper replies show "in reply to <name>" at the last level.
+    COMMENTS_THREAD_DEPTH = _env_int("COMMENTS_THREAD_DEPTH", 5)
+    # Top-level threads per page of comments.
+    COMMENTS_PER_PAGE = _env_int("COMMENTS_PER_PAGE", 50)
+    # Ask DNS whether an email's domain accepts mail (off: syntax only).
+    COMMENTS_CHECK_DELIVERABILITY = _env_bool("COMMENTS_CHECK_DELIVERABILITY", False)
+    # How long the "save my name, email and website" cookie lasts.
+    COMMENTS_REMEMBER_DAYS = _env_int("COMMENTS_REMEMBER_DAYS", 365)
+    # Key for the keyed email hash (lookups, avatars); derived from SECRET_KEY when unset.
+    EMAIL_HASH_KEY = os.environ.get("EMAIL_HASH_KEY", "")
+
 
 class DevelopmentConfig(Config):
     """Local development: templates reload; run `flask --debug run` for the debugger."""
@@ -69,6 +105,10 @@ class TestConfig(Config):
     SECRET_KEY = "relief-test-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
+    # Tests post many comments from one address in a row; the flood tests turn it on.
+    COMMENTS_FLOOD_SECONDS = 0.0
+    # email-validator accepts test-only domains such as example.test.
+    EMAIL_TEST_ENVIRONMENT = True
 
 
 class ProductionConfig(Config):

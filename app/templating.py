@@ -7,6 +7,7 @@ from datetime import date, datetime
 from flask import Flask, request
 from markupsafe import Markup, escape
 
+from app.comments.text import identicon, render_comment
 from app.content import seo
 
 
@@ -25,6 +26,13 @@ def long_date(value: date | datetime | None) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def long_datetime(value: datetime | None) -> str:
+    """Format a timestamp as "25 November 2026 at 14:05" (UTC)."""
+    if value is None:
+        return ""
+    return f"{long_date(value)} at {value:%H:%M}"
+
+
 def canonical_url() -> str:
     """Return this page's absolute URL without its query string."""
     return seo.absolute_url(request.path)
@@ -34,4 +42,7 @@ def init_app(app: Flask) -> None:
     """Register the filters and globals on ``app``."""
     app.add_template_filter(paragraphs)
     app.add_template_filter(long_date)
+    app.add_template_filter(long_datetime)
+    app.add_template_filter(render_comment, "comment_html")
     app.add_template_global(canonical_url)
+    app.add_template_global(identicon)

@@ -7,15 +7,18 @@ The database is a fresh SQLite file per test, or the PostgreSQL database named b
 from __future__ import annotations
 
 import os
+import time
 from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from app import create_app
 from app.content.importer import ParsedArticle, ParsedItem, ParsedRemedy
 from app.content.services import upsert_article
 from app.extensions import db
+from app.models import Article
 from config import TestConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,3 +92,84 @@ def article(app) -> ParsedArticle:
     with app.app_context():
         upsert_article(parsed)
     return parsed
+
+
+@pytest.fixture
+def stamp(app):
+    """Return a signed form stamp from ``seconds`` ago (a person takes a while to type)."""
+    from app.comments.forms import form_stamp
+
+    def make(seconds: float = 60.0) -> str:
+        with app.test_request_context():
+            return form_stamp(time.time() - seconds)
+
+    return make
+
+
+@pytest.fixture
+def comment_form(stamp):
+    """Return the form data a browser sends for a comment, with overrides."""
+
+    def make(**fields) -> dict:
+        data = {
+            "comment": "Heat helped me a lot.",
+            "name": "Ada Reader",
+            "email": "ada@example.com",
+            "website": "",
+            "parent_id": "",
+            "rendered_at": stamp(),
+        }
+        data.update(fields)
+        return {key: value for key, value in data.items() if value is not None}
+
+    return make
+
+
+@pytest.fixture
+def add_comment(app):
+    """Store a comment directly, for tests about what readers see."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.comments.services import digest_of
+    from app.models import Comment, CommentStatus
+
+    counter = iter(range(1, 1_000_000))
+
+    def make(
+        article_slug: str = "back-spasms",
+        remedy_slug: str | None = None,
+        status: CommentStatus = CommentStatus.APPROVED,
+        parent: int | None = None,
+        name: str = "Reader",
+        email: str = "reader@example.com",
+        body: str | None = None,
+        website: str | None = None,
+    ) -> int:
+        n = next(counter)
+        with app.app_context():
+            article = db.session.scalar(select(Article).where(Article.slug == article_slug))
+            remedy_id = None
+            if remedy_slug:
+                remedy_id = next(r.id for r in article.remedies if r.slug == remedy_slug)
+            parent_row = db.session.get(Comment, parent) if parent else None
+            created = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=n)
+            comment = Comment(
+                article_id=article.id,
+                remedy_id=remedy_id,
+                parent_id=parent,
+                root_id=(parent_row.root_id or parent_row.id) if parent_row else None,
+                status=status,
+                author_name=name,
+                author_email=email,
+                email_digest=digest_of(email),
+                author_website=website,
+                body=body or f"Comment body {n}",
+                created_at=created,
+                approved_at=created if status is CommentStatus.APPROVED else None,
+                reason="test",
+            )
+            db.session.add(comment)
+            db.session.commit()
+            return comment.id
+
+    return make

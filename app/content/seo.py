@@ -91,6 +91,11 @@ def remedy_data(article: Article, remedy: Remedy) -> dict:
     return data
 
 
+def page_data(article: Article, remedy: Remedy | None) -> dict:
+    """Return the structured data of an article page or a remedy page."""
+    return article_data(article) if remedy is None else remedy_data(article, remedy)
+
+
 @dataclass(frozen=True)
 class SitemapPage:
     """One ``<url>`` entry of the sitemap."""

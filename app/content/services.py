@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.content.importer import (
@@ -18,7 +18,7 @@ from app.content.importer import (
 )
 from app.db import write_transaction
 from app.extensions import db
-from app.models import Article, Remedy, RemedyItem
+from app.models import Article, Comment, Remedy, RemedyItem
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,7 @@ def _sync_remedies(article: Article, parsed: list[ParsedRemedy]) -> tuple[int, i
         matches.append(remedy if remedy not in matches else None)
 
     removed = [remedy for remedy in article.remedies if remedy not in matches]
+    _refuse_to_drop_discussed(removed)
     for remedy in removed:
         article.remedies.remove(remedy)
     # Flush the removals first so that a slug they free can be taken by another row.
@@ -100,6 +101,29 @@ def _sync_remedies(article: Article, parsed: list[ParsedRemedy]) -> tuple[int, i
     article.remedies = kept
     added = sum(match is None for match in matches)
     return added, len(removed)
+
+
+def _refuse_to_drop_discussed(remedies: list[Remedy]) -> None:
+    """Comments are never lost to a content edit: a remedy with comments stays.
+
+    :raise ArticleFormatError: naming the remedy and how many comments it has.
+    """
+    if not remedies:
+        return
+    counts = dict(
+        db.session.execute(
+            select(Comment.remedy_id, func.count())
+            .where(Comment.remedy_id.in_([r.id for r in remedies]))
+            .group_by(Comment.remedy_id)
+        ).all()
+    )
+    for remedy in remedies:
+        if counts.get(remedy.id):
+            raise ArticleFormatError(
+                f"The file no longer has the remedy '{remedy.slug}', which has "
+                f"{counts[remedy.id]} comment(s). Keep its slug ({{#{remedy.slug}}}) on a "
+                "section, or move or delete its comments first. Nothing was changed."
+            )
 
 
 def _sync_items(remedy: Remedy, source: ParsedRemedy) -> None:
@@ -122,10 +146,9 @@ def load_directory(folder: Path) -> list[LoadResult]:
     results = []
     for path in sorted(folder.glob("*.md")):
         try:
-            parsed = parse_markdown(path.read_text(encoding="utf-8"))
+            results.append(upsert_article(parse_markdown(path.read_text(encoding="utf-8"))))
         except (ArticleFormatError, UnicodeDecodeError) as exc:
             raise ArticleFormatError(f"{path.name}: {exc}") from None
-        results.append(upsert_article(parsed))
     return results
 
 

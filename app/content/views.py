@@ -1,59 +1,49 @@
-"""Thin views for the public pages: fetch or 404, then render."""
+"""Thin views for the public pages: fetch or 404, then show the page or take a comment."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 
-from app.content import seo, services
+from app.content import comment_flow, seo, services
+from app.content.pages import Page
+from app.extensions import csrf
 
 bp = Blueprint("content", __name__)
 
 
 @bp.get("/")
-def index() -> str:
+def index():
     """Show the article, or a list of articles when there are several."""
     articles = services.published_articles()
     if len(articles) == 1:
-        return article_response(articles[0])
+        return comment_flow.show(Page(articles[0]))
     return render_template("content/index.html", articles=articles)
 
 
-@bp.get("/<slug>/")
-def article(slug: str) -> str:
-    """Show an article with its table of contents.
+@bp.route("/<slug>/", methods=["GET", "POST"])
+@csrf.exempt  # the comment form checks its own token, to answer kindly and keep the text
+def article(slug: str):
+    """Show an article with its comments; a POST leaves a comment on it.
 
     :raise 404: for an unknown slug.
     """
-    return article_response(services.article_by_slug(slug))
+    page = Page(services.article_by_slug(slug))
+    if request.method == "POST":
+        return comment_flow.post(page)
+    return comment_flow.show(page)
 
 
-def article_response(article) -> str:
-    """Render one article page (shared by the home page and the article's own URL)."""
-    return render_template(
-        "content/article.html",
-        article=article,
-        canonical=seo.article_url(article),
-        structured_data=seo.article_data(article),
-    )
-
-
-@bp.get("/<article_slug>/<remedy_slug>/")
-def remedy(article_slug: str, remedy_slug: str) -> str:
-    """Show one remedy with a breadcrumb and previous / next links.
+@bp.route("/<article_slug>/<remedy_slug>/", methods=["GET", "POST"])
+@csrf.exempt  # as above
+def remedy(article_slug: str, remedy_slug: str):
+    """Show one remedy with its comments; a POST leaves a comment on it.
 
     :raise 404: when either slug is unknown.
     """
-    article, remedy = services.remedy_page(article_slug, remedy_slug)
-    remedies = article.remedies
-    index = remedies.index(remedy)
-    return render_template(
-        "content/remedy.html",
-        article=article,
-        remedy=remedy,
-        previous=remedies[index - 1] if index > 0 else None,
-        next=remedies[index + 1] if index + 1 < len(remedies) else None,
-        structured_data=seo.remedy_data(article, remedy),
-    )
+    page = Page(*services.remedy_page(article_slug, remedy_slug))
+    if request.method == "POST":
+        return comment_flow.post(page)
+    return comment_flow.show(page)
 
 
 @bp.get("/sitemap.xml")

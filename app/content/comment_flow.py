@@ -1,0 +1,141 @@
+"""The HTTP side of "Leave a Reply": showing a page with its comments, taking a comment.
+
+Every refusal re-renders the page with the form as it was sent (nothing typed is lost)
+and a message by the field concerned; success redirects (post/redirect/get) to the new
+comment.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, session
+from werkzeug.wrappers import Response
+
+from app.comments import remember
+from app.comments import services as comments
+from app.comments.forms import CommentForm, form_stamp, seconds_since_stamp
+from app.comments.policy import CommentRefused
+from app.content import seo
+from app.content.pages import Page
+from app.extensions import db
+from app.models import Comment, CommentStatus
+
+OWN_COMMENTS = "own_comments"  # session key: ids of comments this browser sent
+MAX_OWN = 50
+CSRF_MESSAGE = (
+    "Your session expired, or the form was sent from another page, so we could not take "
+    "your comment. Nothing is lost: check it below and send it again."
+)
+
+
+def own_comment_ids() -> frozenset[int]:
+    """Return the ids of the comments this browser session sent."""
+    return frozenset(i for i in session.get(OWN_COMMENTS, ()) if isinstance(i, int))
+
+
+def _remember_own(comment: Comment) -> None:
+    ids = [i for i in session.get(OWN_COMMENTS, ()) if isinstance(i, int)]
+    session[OWN_COMMENTS] = [*ids, comment.id][-MAX_OWN:]
+
+
+def _page_number() -> int:
+    return request.args.get("page", default=1, type=int) or 1
+
+
+def _reply_target(page: Page, parent_id: int | None) -> Comment | None:
+    """Return the approved comment on this page that a reply is for, or None."""
+    if not parent_id:
+        return None
+    parent = db.session.get(Comment, parent_id)
+    if parent is None or parent.status is not CommentStatus.APPROVED:
+        return None
+    return parent if comments.PageKey.of(parent) == page.key else None
+
+
+def _blank_form(page: Page) -> CommentForm:
+    form = CommentForm(formdata=None)
+    saved = remember.load(request)
+    form.name.data = saved.get("name")
+    form.email.data = saved.get("email")
+    form.website.data = saved.get("website")
+    form.remember.data = bool(saved)
+    parent = _reply_target(page, request.args.get("replyto", type=int))
+    form.parent_id.data = parent.id if parent else None
+    return form
+
+
+def show(page: Page, form: CommentForm | None = None, status: int = 200):
+    """Render a page with its comments and the comment form."""
+    config = current_app.config
+    form = form or _blank_form(page)
+    if not seconds_since_stamp(form.rendered_at.data):
+        form.rendered_at.data = form_stamp()
+    listing = comments.list_comments(
+        page.key,
+        number=_page_number(),
+        per_page=config["COMMENTS_PER_PAGE"],
+        max_depth=config["COMMENTS_THREAD_DEPTH"],
+        own_ids=own_comment_ids(),
+    )
+    article = page.article
+    previous, following = page.neighbours
+    params = {"page": listing.page} if listing.page > 1 else {}
+    context = {
+        "page": page,
+        "article": article,
+        "remedy": page.remedy,
+        "previous": previous,
+        "next": following,
+        "comments": listing,
+        "comment_counts": comments.approved_counts(article.id) if page.remedy is None else {},
+        "form": form,
+        "reply_to": _reply_target(page, form.parent_id.data),
+        "canonical": seo.absolute_url(page.url(**params)),
+        "structured_data": seo.page_data(article, page.remedy),
+    }
+    template = "content/article.html" if page.remedy is None else "content/remedy.html"
+    return render_template(template, **context), status
+
+
+def post(page: Page) -> Response | tuple[str, int]:
+    """Take a comment: refuse it kindly, or store it and redirect to it."""
+    form = CommentForm()
+    if not form.validate():
+        csrf_failed = bool(getattr(form, "csrf_token", None) and form.csrf_token.errors)
+        if csrf_failed:
+            form.csrf_token.errors = [CSRF_MESSAGE]
+        return show(page, form, status=400 if csrf_failed else 422)
+    new = comments.NewComment(
+        name=form.name.data,
+        email=form.email.data,
+        website=form.website.data or None,
+        text=form.comment.data,
+        parent_id=form.parent_id.data,
+        honeypot_filled=form.honeypot_filled,
+        seconds_to_submit=seconds_since_stamp(form.rendered_at.data),
+        ip=request.remote_addr,
+        user_agent=request.user_agent.string,
+    )
+    try:
+        comment = comments.submit_comment(page.key, new)
+    except CommentRefused as refusal:
+        form[refusal.field].errors = [*form[refusal.field].errors, str(refusal)]
+        return show(page, form, status=refusal.http_status)
+    return _after_comment(page, form, comment)
+
+
+def _after_comment(page: Page, form: CommentForm, comment: Comment) -> Response:
+    if comment.status is CommentStatus.APPROVED:
+        flash("Thank you: your comment is published.", "success")
+    else:
+        _remember_own(comment)
+        flash("Your comment is awaiting moderation.", "info")
+    number = comments.thread_page_of(
+        comment, current_app.config["COMMENTS_PER_PAGE"], own_comment_ids()
+    )
+    params = {"page": number} if number > 1 else {}
+    response = redirect(page.url(**params, _anchor=f"comment-{comment.id}"), code=303)
+    if form.remember.data:
+        remember.save(response, form.name.data, form.email.data, form.website.data)
+    elif remember.COOKIE in request.cookies:
+        remember.clear(response)
+    return response
