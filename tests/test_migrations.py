@@ -49,3 +49,35 @@ def test_migrations_match_the_models(empty_database_url, runner_for):
 @pytest.fixture
 def runner_for():
     return lambda app: app.test_cli_runner()
+
+
+def test_upgrading_keeps_comment_threads_whole(tmp_path):
+    """Rebuilding a SQLite table in a migration must not fire ON DELETE actions."""
+    url = f"sqlite:///{tmp_path / 'upgrade.sqlite3'}"
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        upgrade(revision="3a232d444262")  # comments exist, moderators do not yet
+        db.session.execute(
+            text(
+                "INSERT INTO articles (id, slug, title, summary, intro, closing, published_on,"
+                " updated_on, created_at, modified_at) VALUES (1, 'a', 'A', 'S', '', '',"
+                " '2026-01-01', '2026-01-01', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            )
+        )
+        for cid, parent in ((1, None), (2, 1), (3, 2)):
+            db.session.execute(
+                text(
+                    "INSERT INTO comments (id, article_id, parent_id, root_id, status,"
+                    " author_name, author_email, email_digest, body, created_at, reason)"
+                    " VALUES (:id, 1, :parent, :root, 'approved', 'n', 'e@example.com', 'd',"
+                    " 'b', '2026-01-01 00:00:00', '')"
+                ),
+                {"id": cid, "parent": parent, "root": 1 if parent else None},
+            )
+        db.session.commit()
+        upgrade()
+        rows = db.session.execute(text("SELECT id, parent_id, root_id FROM comments ORDER BY id"))
+        assert rows.all() == [(1, None, None), (2, 1, 1), (3, 2, 1)]
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        db.session.remove()
+        db.engine.dispose()

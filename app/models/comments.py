@@ -1,0 +1,108 @@
+"""Comments and their statuses."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.content import Article, Remedy
+    from app.models.moderation import Moderator
+
+
+def _enum(enum_class) -> Enum:
+    """A portable enum column: stored as its values, checked on the way in."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class CommentStatus(enum.Enum):
+    """Where a comment stands; only APPROVED comments are public."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    SPAM = "spam"
+    TRASH = "trash"
+
+
+class Comment(db.Model):
+    """A reader's comment on an article page (remedy_id empty) or on a remedy page."""
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        # The public listing: a page's comments by status, oldest first.
+        Index(
+            "ix_comments_page_listing",
+            "article_id",
+            "remedy_id",
+            "status",
+            "parent_id",
+            "created_at",
+        ),
+        Index("ix_comments_thread", "root_id", "status"),
+        Index("ix_comments_email_digest", "email_digest", "status"),
+        Index("ix_comments_ip_created", "ip", "created_at"),
+        Index("ix_comments_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    remedy_id: Mapped[int | None] = mapped_column(ForeignKey("remedies.id", ondelete="RESTRICT"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="SET NULL"))
+    # The top-level comment of this comment's thread; empty for a top-level comment.
+    root_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="SET NULL"))
+    status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus))
+    author_name: Mapped[str] = mapped_column(String(100))
+    # The normalised address; never sent to the public.
+    author_email: Mapped[str] = mapped_column(String(254))
+    # Keyed hash (HMAC) of the normalised email: for lookups and the identicon.
+    email_digest: Mapped[str] = mapped_column(String(64))
+    author_website: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # For moderators and rate limits only; IPs are anonymised after a while.
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+    # Why the policy held it or marked it as spam ("new commenter", "2 links", ...).
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    # The status to go back to when a trashed comment is restored.
+    status_before_trash: Mapped[CommentStatus | None] = mapped_column(_enum(CommentStatus))
+    # Set when a moderator replied as the site.
+    moderator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moderators.id", ondelete="SET NULL")
+    )
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A permanently deleted comment that still has replies stays as a scrubbed tombstone
+    # so that the thread holds together ("This comment was removed.").
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    article: Mapped[Article] = relationship()
+    remedy: Mapped[Remedy | None] = relationship()
+    parent: Mapped[Comment | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
+    moderator: Mapped[Moderator | None] = relationship()
+
+    @property
+    def is_public(self) -> bool:
+        """Whether anyone may read this comment."""
+        return self.status is CommentStatus.APPROVED
+
+    @property
+    def is_site_reply(self) -> bool:
+        """Whether a moderator wrote this as the site's reply."""
+        return self.moderator_id is not None
+
+    def __repr__(self) -> str:
+        return f"<Comment {self.id} {self.status.value}>"

@@ -1,0 +1,130 @@
+"""Moderators, the audit log, edits, login throttling and email action links."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.comments import _enum
+from app.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.comments import Comment
+
+
+class Moderator(db.Model):
+    """A person who may log in and moderate comments."""
+
+    __tablename__ = "moderators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lowercased, so that logging in does not depend on case.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Bumped at logout and on a password change: older session cookies stop working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Flask-Login's user interface.
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        """Identify the moderator and the session generation in the login cookie."""
+        return f"{self.id}:{self.session_version}"
+
+    def __repr__(self) -> str:
+        return f"<Moderator {self.email}>"
+
+
+class ModerationAction(enum.Enum):
+    """What a moderator can do to a comment; recorded in the audit log."""
+
+    APPROVE = "approve"
+    UNAPPROVE = "unapprove"
+    SPAM = "spam"
+    NOT_SPAM = "not_spam"
+    TRASH = "trash"
+    RESTORE = "restore"
+    DELETE = "delete"
+    EDIT = "edit"
+    REPLY = "reply"
+    EMPTY_SPAM = "empty_spam"
+
+
+class ModerationEvent(db.Model):
+    """One line of the audit log: who did what to which comment, and when."""
+
+    __tablename__ = "moderation_events"
+    __table_args__ = (Index("ix_moderation_events_created", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    moderator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moderators.id", ondelete="SET NULL")
+    )
+    # Kept as text so the log stays readable after a moderator or comment is removed.
+    moderator_email: Mapped[str] = mapped_column(String(254))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="SET NULL"))
+    action: Mapped[ModerationAction] = mapped_column(_enum(ModerationAction))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    moderator: Mapped[Moderator | None] = relationship()
+    comment: Mapped[Comment | None] = relationship()
+
+
+class CommentRevision(db.Model):
+    """What a comment said before a moderator edited it."""
+
+    __tablename__ = "comment_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    moderator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moderators.id", ondelete="SET NULL")
+    )
+    author_name: Mapped[str] = mapped_column(String(100))
+    author_website: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LoginFailure(db.Model):
+    """A failed moderator login, counted per address and per account for throttling."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_ip", "ip", "created_at"),
+        Index("ix_login_failures_email", "email", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ip: Mapped[str] = mapped_column(String(45))
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EmailActionToken(db.Model):
+    """One moderation email's action links: usable once, until it expires."""
+
+    __tablename__ = "email_action_tokens"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("moderators.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    comment: Mapped[Comment] = relationship()
+    moderator: Mapped[Moderator] = relationship()
