@@ -88,6 +88,25 @@ class Config:
     COMMENTS_CHECK_DELIVERABILITY = _env_bool("COMMENTS_CHECK_DELIVERABILITY", False)
     # How long the "save my name, email and website" cookie lasts.
     COMMENTS_REMEMBER_DAYS = _env_int("COMMENTS_REMEMBER_DAYS", 365)
+    # --- Moderation ---
+    # Comments per page of the moderation queue.
+    MODERATION_PER_PAGE = _env_int("MODERATION_PER_PAGE", 20)
+    # Failed logins allowed per account and per IP address within the window below.
+    LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
+    LOGIN_FAILURE_WINDOW_SECONDS = _env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
+    # How long the approve / spam / trash links in a moderation email stay valid.
+    EMAIL_ACTION_DAYS = _env_int("EMAIL_ACTION_DAYS", 7)
+
+    # --- Mail (moderation notifications); no MAIL_SERVER: notifications are logged ---
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)  # STARTTLS after connecting
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)  # TLS from the start (port 465)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Relief <relief@localhost>")
+    MAIL_TIMEOUT_SECONDS = _env_float("MAIL_TIMEOUT_SECONDS", 10.0)
+
     # Key for the keyed email hash (lookups, avatars); derived from SECRET_KEY when unset.
     EMAIL_HASH_KEY = os.environ.get("EMAIL_HASH_KEY", "")
 

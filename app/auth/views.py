@@ -1,0 +1,73 @@
+"""Moderator login and logout."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.auth import services
+from app.auth.forms import LoginForm
+from app.extensions import csrf
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+CSRF_MESSAGE = "The login form expired. Please try again."
+
+
+def safe_next(target: str | None) -> str:
+    """Return ``target`` if it is a path on this site, else the moderation queue."""
+    if target:
+        parts = urlsplit(target)
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+            and "\\" not in target
+        ):
+            return target
+    return url_for("moderation.queue")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own token, to answer with the form and a message
+def login():
+    """Log a moderator in; say only "Wrong email or password" when it fails."""
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm()
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate():
+            try:
+                moderator = services.authenticate(
+                    form.email.data, form.password.data, request.remote_addr or "unknown"
+                )
+            except services.LoginThrottled as exc:
+                flash(str(exc), "error")
+                status = 429
+            except services.AuthError as exc:
+                flash(str(exc), "error")
+                status = 401
+            else:
+                session.clear()  # a fresh session: nothing from before login survives
+                login_user(moderator)
+                return redirect(safe_next(request.args.get("next")), code=303)
+        elif getattr(form, "csrf_token", None) is not None and form.csrf_token.errors:
+            flash(CSRF_MESSAGE, "error")
+        form.password.data = ""
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Log out and invalidate every copy of this moderator's session cookie."""
+    services.end_sessions(current_user)
+    logout_user()
+    session.clear()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"), code=303)

@@ -1,0 +1,132 @@
+"""Sending mail without ever holding up a request.
+
+Messages are handed to a small thread pool and delivered over SMTP; a failure is
+logged, never raised to the caller.  With no ``MAIL_SERVER`` configured, messages are
+logged instead of sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import smtplib
+import ssl
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from flask import current_app
+
+log = logging.getLogger("relief.mail")
+_LINE_BREAKS = re.compile(r"[\r\n\x00-\x1f\x7f]+")
+_executor: ThreadPoolExecutor | None = None
+_executor_pid: int | None = None
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """How to reach the SMTP server."""
+
+    server: str
+    port: int
+    use_tls: bool
+    use_ssl: bool
+    username: str
+    password: str
+    timeout: float
+
+    @classmethod
+    def from_config(cls, config) -> MailSettings:
+        """Read the MAIL_* settings."""
+        return cls(
+            server=config["MAIL_SERVER"],
+            port=config["MAIL_PORT"],
+            use_tls=config["MAIL_USE_TLS"],
+            use_ssl=config["MAIL_USE_SSL"],
+            username=config["MAIL_USERNAME"],
+            password=config["MAIL_PASSWORD"],
+            timeout=config["MAIL_TIMEOUT_SECONDS"],
+        )
+
+
+def header_safe(value: str, limit: int = 200) -> str:
+    """Fold line breaks and control characters to spaces, so no header can be injected."""
+    return _LINE_BREAKS.sub(" ", value).strip()[:limit]
+
+
+def make_message(to: str, subject: str, body: str, sender: str) -> EmailMessage:
+    """Build a plain-text message; every header value is made single-line first."""
+    message = EmailMessage()
+    message["From"] = header_safe(sender)
+    message["To"] = header_safe(to)
+    message["Subject"] = header_safe(subject)
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="relief.local")
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(body)
+    return message
+
+
+def _pool() -> ThreadPoolExecutor:
+    # One pool per process: a pool made before gunicorn forks has no threads after it.
+    global _executor, _executor_pid
+    with _lock:
+        if _executor is None or _executor_pid != os.getpid():
+            _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="relief-mail")
+            _executor_pid = os.getpid()
+        return _executor
+
+
+def deliver(settings: MailSettings, messages: list[EmailMessage]) -> int:
+    """Send ``messages`` over one SMTP connection; return how many were accepted.
+
+    Never raises: failures are logged with the server's answer.
+    """
+    try:
+        if settings.use_ssl:
+            context = ssl.create_default_context()
+            smtp = smtplib.SMTP_SSL(
+                settings.server, settings.port, timeout=settings.timeout, context=context
+            )
+        else:
+            smtp = smtplib.SMTP(settings.server, settings.port, timeout=settings.timeout)
+        with smtp:
+            if settings.use_tls and not settings.use_ssl:
+                smtp.starttls(context=ssl.create_default_context())
+            if settings.username:
+                smtp.login(settings.username, settings.password)
+            sent = 0
+            for message in messages:
+                try:
+                    smtp.send_message(message)
+                    sent += 1
+                except smtplib.SMTPException:
+                    log.exception("Could not send mail to %s", message["To"])
+            return sent
+    except (OSError, smtplib.SMTPException):
+        log.exception("Could not reach the mail server %s:%s", settings.server, settings.port)
+        return 0
+
+
+def send(messages: list[EmailMessage]) -> Future | None:
+    """Queue ``messages`` for delivery and return at once.
+
+    :return: the delivery's Future (resolving to the number sent), or None when no mail
+        server is configured and the messages were only logged.
+    """
+    if not messages:
+        return None
+    config = current_app.config
+    if not config["MAIL_SERVER"]:
+        for message in messages:
+            log.info(
+                "Mail not sent (no MAIL_SERVER): to=%s subject=%s",
+                message["To"],
+                message["Subject"],
+            )
+        return None
+    return _pool().submit(deliver, MailSettings.from_config(config), messages)
