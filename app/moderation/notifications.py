@@ -1,0 +1,163 @@
+"""Telling moderators that a comment waits, with one-click action links.
+
+Each email carries links to approve, mark as spam or trash the comment.  A link opens a
+confirmation page whose button POSTs, so mail scanners and link previews that fetch
+links change nothing.  The links of one email are signed, expire after
+EMAIL_ACTION_DAYS, and work once: using one uses them all.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from app import mail
+from app.content.pages import Page
+from app.content.seo import absolute_url
+from app.db import write_transaction
+from app.extensions import db
+from app.models import (
+    Comment,
+    CommentStatus,
+    EmailActionToken,
+    ModerationAction,
+    Moderator,
+    utcnow,
+)
+from app.moderation import services
+from app.moderation.actions import LABELS
+
+log = logging.getLogger("relief.moderation")
+EMAIL_ACTIONS = (ModerationAction.APPROVE, ModerationAction.SPAM, ModerationAction.TRASH)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="relief.email-action")
+
+
+def _max_age() -> int:
+    return current_app.config["EMAIL_ACTION_DAYS"] * 86400
+
+
+def action_url(token_id: str, action: ModerationAction) -> str:
+    """Return the absolute address of one action link."""
+    signed = _serializer().dumps({"t": token_id, "a": action.value})
+    return absolute_url(url_for("email_actions.confirm", signed=signed))
+
+
+def _message_for(comment: Comment, moderator: Moderator, token_id: str):
+    page = Page(comment.article, comment.remedy)
+    queue = absolute_url(url_for("moderation.queue"))
+    links = "\n".join(
+        f"{LABELS[action]}: {action_url(token_id, action)}" for action in EMAIL_ACTIONS
+    )
+    body = (
+        f"A new comment is waiting for moderation on \u201c{page.title}\u201d.\n\n"
+        f"Page: {absolute_url(page.url())}\n"
+        f"Name: {comment.author_name}\n"
+        f"Why it is held: {comment.reason}\n\n"
+        f"{comment.body}\n\n"
+        f"---\n{links}\n\n"
+        f"Each link opens a page where you confirm the action. The links work once and "
+        f"expire in {current_app.config['EMAIL_ACTION_DAYS']} days.\n"
+        f"The queue: {queue}\n"
+    )
+    subject = f"[{current_app.config['SITE_NAME']}] Comment awaiting moderation: {page.title}"
+    return mail.make_message(
+        moderator.email, subject, body, current_app.config["MAIL_DEFAULT_SENDER"]
+    )
+
+
+def notify_held(comment_id: int):
+    """Email every moderator about a held comment.  Never raises.
+
+    :return: the delivery's Future (or None when mail is only logged or nobody is told).
+    """
+    try:
+        now = utcnow()
+        days = current_app.config["EMAIL_ACTION_DAYS"]
+        messages = []
+        with write_transaction():
+            comment = db.session.get(Comment, comment_id)
+            moderators = list(db.session.scalars(db.select(Moderator)))
+            for moderator in moderators:
+                token = EmailActionToken(
+                    id=secrets.token_urlsafe(24),
+                    comment_id=comment.id,
+                    moderator_id=moderator.id,
+                    created_at=now,
+                    expires_at=now + timedelta(days=days),
+                )
+                db.session.add(token)
+                messages.append(_message_for(comment, moderator, token.id))
+        return mail.send(messages)
+    except Exception:  # a notification must never cost the commenter their comment
+        log.exception("Could not notify moderators about comment %s", comment_id)
+        return None
+
+
+class LinkError(Exception):
+    """An action link that cannot be used; ``str()`` says why, for the page."""
+
+
+@dataclass(frozen=True)
+class EmailAction:
+    """A checked action link: the token row and the action it asks for."""
+
+    token: EmailActionToken
+    action: ModerationAction
+
+
+def resolve(signed: str) -> EmailAction:
+    """Check an action link.
+
+    :raise LinkError: for a forged, expired or used link, or one whose comment is gone.
+    """
+    try:
+        data = _serializer().loads(signed, max_age=_max_age())
+        action = ModerationAction(data["a"])
+        token_id = str(data["t"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        raise LinkError(
+            "This link is not valid or has expired. Please use the moderation queue."
+        ) from None
+    if action not in EMAIL_ACTIONS:
+        raise LinkError("This link is not valid. Please use the moderation queue.")
+    token = db.session.get(EmailActionToken, token_id)
+    if token is None:
+        raise LinkError("This link is not valid any more. Please use the moderation queue.")
+    if token.used_at is not None:
+        raise LinkError("This link has already been used. Please use the moderation queue.")
+    if token.expires_at <= utcnow():
+        raise LinkError("This link has expired. Please use the moderation queue.")
+    return EmailAction(token, action)
+
+
+def carry_out(signed: str) -> str:
+    """Use an action link: mark it used and apply its action as its moderator.
+
+    :raise LinkError: as ``resolve`` does, or when the action no longer applies.
+    """
+    link = resolve(signed)
+    with write_transaction():
+        token = db.session.get(EmailActionToken, link.token.id, with_for_update=True)
+        if token is None or token.used_at is not None:
+            raise LinkError("This link has already been used. Please use the moderation queue.")
+        token.used_at = utcnow()
+        moderator_id, comment_id = token.moderator_id, token.comment_id
+    moderator = db.session.get(Moderator, moderator_id)
+    try:
+        return services.act(
+            comment_id,
+            link.action,
+            moderator,
+            expected=CommentStatus.PENDING,
+            detail="from an email link",
+        )
+    except services.ModerationError as exc:
+        raise LinkError(str(exc)) from None

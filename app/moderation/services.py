@@ -1,0 +1,366 @@
+"""Moderation: acting on comments (one, many, or from an email), editing, replying as the
+site, the queue and the audit log.  Every change runs in one write transaction and leaves
+a line in the log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy.orm import aliased, joinedload
+
+from app.comments.services import PageKey, digest_of
+from app.db import write_transaction
+from app.extensions import db
+from app.models import (
+    Comment,
+    CommentRevision,
+    CommentStatus,
+    ModerationAction,
+    ModerationEvent,
+    Moderator,
+    utcnow,
+)
+from app.moderation.actions import PAST_TENSE, ActionNotAllowed, next_status
+
+
+class ModerationError(Exception):
+    """An action could not be done; ``str()`` is the message for the moderator."""
+
+
+class CommentGone(ModerationError):
+    """The comment no longer exists."""
+
+
+class ConflictingChange(ModerationError):
+    """Someone else changed the comment since the moderator looked at it."""
+
+
+def _log(
+    moderator: Moderator, action: ModerationAction, comment: Comment | None, detail: str = ""
+) -> None:
+    db.session.add(
+        ModerationEvent(
+            moderator_id=moderator.id,
+            moderator_email=moderator.email,
+            comment_id=comment.id if comment is not None else None,
+            action=action,
+            detail=detail,
+        )
+    )
+
+
+def _locked(comment_id: int) -> Comment:
+    comment = db.session.get(Comment, comment_id, with_for_update=True)
+    if comment is None or comment.deleted_at is not None:
+        raise CommentGone("That comment no longer exists.")
+    return comment
+
+
+def _apply(
+    comment: Comment, action: ModerationAction, moderator: Moderator, now: datetime, detail: str
+) -> None:
+    """Change one locked comment's status (or delete it) and log it."""
+    target = next_status(action, comment.status, comment.status_before_trash)
+    if action is ModerationAction.DELETE:
+        # The log outlives the comment: say whose it was.
+        detail = f"{detail + ': ' if detail else ''}comment {comment.id} by {comment.author_name}"
+    _log(moderator, action, comment, detail)
+    if action is ModerationAction.DELETE:
+        _delete(comment, now)
+        return
+    if target is CommentStatus.TRASH:
+        comment.status_before_trash = comment.status
+    elif comment.status is CommentStatus.TRASH:
+        comment.status_before_trash = None
+    if target is CommentStatus.APPROVED and comment.approved_at is None:
+        comment.approved_at = now
+    comment.status = target
+
+
+def _delete(comment: Comment, now: datetime) -> None:
+    """Remove a comment for good; one with replies stays as a scrubbed tombstone."""
+    has_replies = db.session.scalar(
+        select(exists().where(Comment.parent_id == comment.id, Comment.deleted_at.is_(None)))
+    )
+    if not has_replies:
+        db.session.delete(comment)
+        return
+    comment.deleted_at = now
+    comment.author_name = ""
+    comment.author_email = ""
+    comment.email_digest = ""
+    comment.author_website = None
+    comment.body = ""
+    comment.ip = None
+    comment.user_agent = None
+    db.session.execute(delete(CommentRevision).where(CommentRevision.comment_id == comment.id))
+
+
+def act(
+    comment_id: int,
+    action: ModerationAction,
+    moderator: Moderator,
+    expected: CommentStatus | None = None,
+    detail: str = "",
+) -> str:
+    """Apply ``action`` to one comment; return a sentence saying what happened.
+
+    :param expected: the status the moderator saw; if the comment has moved on since,
+        nothing changes and :class:`ConflictingChange` says so (two moderators on one
+        comment: the first wins, the second is told).
+    :raise ModerationError: when the comment is gone, changed, or the action does not
+        apply to it.
+    """
+    now = utcnow()
+    with write_transaction():
+        comment = _locked(comment_id)
+        if expected is not None and comment.status is not expected:
+            raise ConflictingChange(
+                f"Someone changed this comment meanwhile: it is now {comment.status.value}. "
+                "Nothing was done; please check it again."
+            )
+        try:
+            _apply(comment, action, moderator, now, detail)
+        except ActionNotAllowed as exc:
+            raise ModerationError(str(exc)) from None
+    return f"Comment {comment_id} {PAST_TENSE[action]}."
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """How many comments a bulk action changed, and how many it left as they were."""
+
+    done: int
+    skipped: int
+
+    def message(self, action: ModerationAction) -> str:
+        """A sentence for the moderator."""
+        noun = "comment" if self.done == 1 else "comments"
+        text = f"{self.done} {noun} {PAST_TENSE[action]}."
+        if self.skipped:
+            text += (
+                f" {self.skipped} skipped (the action does not apply to them, or they are gone)."
+            )
+        return text
+
+
+def act_on_many(ids: list[int], action: ModerationAction, moderator: Moderator) -> BulkResult:
+    """Apply ``action`` to every comment in ``ids`` it applies to, in one transaction."""
+    now = utcnow()
+    done = skipped = 0
+    with write_transaction():
+        comments = list(
+            db.session.scalars(
+                select(Comment)
+                .where(Comment.id.in_(ids), Comment.deleted_at.is_(None))
+                .order_by(Comment.id.desc())  # replies before their parents, for deletes
+                .with_for_update()
+            )
+        )
+        skipped = len(set(ids)) - len(comments)
+        for comment in comments:
+            try:
+                _apply(comment, action, moderator, now, "bulk")
+                done += 1
+            except ActionNotAllowed:
+                skipped += 1
+            db.session.flush()
+    return BulkResult(done, skipped)
+
+
+def empty_spam(moderator: Moderator) -> int:
+    """Delete every spam comment permanently; return how many went."""
+    ids = list(
+        db.session.scalars(
+            select(Comment.id).where(
+                Comment.status == CommentStatus.SPAM, Comment.deleted_at.is_(None)
+            )
+        )
+    )
+    result = act_on_many(ids, ModerationAction.DELETE, moderator)
+    with write_transaction():
+        _log(moderator, ModerationAction.EMPTY_SPAM, None, f"{result.done} deleted")
+    return result.done
+
+
+def edit(
+    comment_id: int, moderator: Moderator, name: str, website: str | None, body: str
+) -> Comment:
+    """Change a comment's name, website and text, keeping what it said before.
+
+    :raise CommentGone: when the comment no longer exists.
+    """
+    now = utcnow()
+    with write_transaction():
+        comment = _locked(comment_id)
+        changed = [
+            label
+            for label, old, new in (
+                ("text", comment.body, body),
+                ("name", comment.author_name, name),
+                ("website", comment.author_website or None, website or None),
+            )
+            if old != new
+        ]
+        if not changed:
+            return comment
+        db.session.add(
+            CommentRevision(
+                comment_id=comment.id,
+                moderator_id=moderator.id,
+                author_name=comment.author_name,
+                author_website=comment.author_website,
+                body=comment.body,
+                created_at=now,
+            )
+        )
+        comment.author_name, comment.author_website, comment.body = name, website or None, body
+        comment.edited_at = now
+        _log(moderator, ModerationAction.EDIT, comment, "changed " + ", ".join(changed))
+    return comment
+
+
+def reply(parent_id: int, moderator: Moderator, body: str) -> Comment:
+    """Publish the site's reply to a comment; a pending comment is approved with it.
+
+    :raise ModerationError: when the comment is gone or is spam or in the trash.
+    """
+    now = utcnow()
+    with write_transaction():
+        parent = _locked(parent_id)
+        if parent.status is CommentStatus.PENDING:
+            _apply(parent, ModerationAction.APPROVE, moderator, now, "approved by replying")
+        elif parent.status is not CommentStatus.APPROVED:
+            raise ModerationError(
+                f"You can only reply to approved or pending comments; this one is "
+                f"{parent.status.value}."
+            )
+        comment = Comment(
+            article_id=parent.article_id,
+            remedy_id=parent.remedy_id,
+            parent_id=parent.id,
+            root_id=parent.root_id or parent.id,
+            status=CommentStatus.APPROVED,
+            reason="moderator reply",
+            author_name=moderator.name,
+            author_email=moderator.email,
+            email_digest=digest_of(moderator.email),
+            body=body,
+            created_at=now,
+            approved_at=now,
+            moderator_id=moderator.id,
+        )
+        db.session.add(comment)
+        db.session.flush()
+        _log(moderator, ModerationAction.REPLY, comment, f"reply to comment {parent.id}")
+    return comment
+
+
+# --- Reading -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the moderator asked the queue for."""
+
+    status: CommentStatus = CommentStatus.PENDING
+    page: PageKey | None = None
+    search: str = ""
+
+
+@dataclass
+class QueuePage:
+    """One page of the queue."""
+
+    comments: list[Comment]
+    number: int
+    pages: int
+    total: int
+
+
+def status_counts() -> dict[CommentStatus, int]:
+    """Return how many comments each tab holds."""
+    rows = db.session.execute(
+        select(Comment.status, func.count())
+        .where(Comment.deleted_at.is_(None))
+        .group_by(Comment.status)
+    )
+    counts = dict.fromkeys(CommentStatus, 0)
+    counts.update({status: count for status, count in rows})
+    return counts
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _search_clause(term: str):
+    term = term.strip()
+    clauses = [
+        Comment.body.ilike(_like(term), escape="\\"),
+        Comment.author_name.ilike(_like(term), escape="\\"),
+        Comment.ip == term,
+    ]
+    if "@" in term:
+        try:
+            email = validate_email(term, check_deliverability=False, test_environment=True)
+            clauses.append(Comment.email_digest == digest_of(email.normalized))
+        except EmailNotValidError:
+            pass
+    return or_(*clauses)
+
+
+def queue(filters: QueueFilter, number: int, per_page: int) -> QueuePage:
+    """Return a page of the queue, newest first, with pages and parents loaded."""
+    conditions = [Comment.status == filters.status, Comment.deleted_at.is_(None)]
+    if filters.page is not None:
+        conditions.append(filters.page.clause())
+    if filters.search.strip():
+        conditions.append(_search_clause(filters.search))
+    total = db.session.scalar(select(func.count()).select_from(Comment).where(*conditions)) or 0
+    pages = max(1, -(-total // per_page))
+    number = min(max(1, number), pages)
+    parent = aliased(Comment)
+    comments = list(
+        db.session.scalars(
+            select(Comment)
+            .where(*conditions)
+            .options(
+                joinedload(Comment.article),
+                joinedload(Comment.remedy),
+                joinedload(Comment.parent.of_type(parent)),
+            )
+            .order_by(Comment.created_at.desc(), Comment.id.desc())
+            .limit(per_page)
+            .offset((number - 1) * per_page)
+        )
+    )
+    return QueuePage(comments, number, pages, total)
+
+
+def get_comment(comment_id: int) -> Comment | None:
+    """Return a comment that has not been deleted, or None."""
+    comment = db.session.get(Comment, comment_id)
+    return comment if comment is not None and comment.deleted_at is None else None
+
+
+def events(number: int, per_page: int) -> QueuePage:
+    """Return a page of the audit log, newest first."""
+    total = db.session.scalar(select(func.count()).select_from(ModerationEvent)) or 0
+    pages = max(1, -(-total // per_page))
+    number = min(max(1, number), pages)
+    rows = list(
+        db.session.scalars(
+            select(ModerationEvent)
+            .options(joinedload(ModerationEvent.comment))
+            .order_by(ModerationEvent.created_at.desc(), ModerationEvent.id.desc())
+            .limit(per_page)
+            .offset((number - 1) * per_page)
+        )
+    )
+    return QueuePage(rows, number, pages, total)

@@ -1,0 +1,218 @@
+"""The moderation area: the queue, actions one by one or in bulk, edits, replies, the log.
+
+Guarded once: every URL under /moderation/ needs a logged-in moderator.  Every state
+change is a POST (CSRF-checked by CSRFProtect); a GET never changes anything.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from app.auth.views import safe_next
+from app.comments.services import PageKey
+from app.content import services as content
+from app.content.pages import Page
+from app.models import CommentStatus, ModerationAction
+from app.moderation import services
+from app.moderation.actions import LABELS, TRANSITIONS, allowed_actions
+from app.moderation.forms import EditCommentForm, ReplyForm
+
+bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+
+# Actions a single button does at once; deleting goes through a confirmation page.
+SINGLE_ACTIONS = {a.value: a for a in TRANSITIONS if a is not ModerationAction.DELETE}
+
+
+@bp.before_request
+def require_moderator():
+    """Send anyone who is not a logged-in moderator to the login page."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    return None
+
+
+@bp.after_request
+def never_cache(response: Response) -> Response:
+    """Moderation pages hold private data: no browser or proxy may keep them."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.context_processor
+def moderation_context() -> dict:
+    """Tab counts for the navigation, and helpers the templates share."""
+    return {
+        "status_counts": services.status_counts(),
+        "CommentStatus": CommentStatus,
+        "allowed_actions": allowed_actions,
+        "action_labels": LABELS,
+        "page_of": lambda c: Page(c.article, c.remedy),
+    }
+
+
+def _filters() -> services.QueueFilter:
+    try:
+        status = CommentStatus(request.args.get("status", "pending"))
+    except ValueError:
+        status = CommentStatus.PENDING
+    return services.QueueFilter(status=status, page=_page_key(), search=request.args.get("q", ""))
+
+
+def _page_key() -> PageKey | None:
+    article, _, remedy = request.args.get("on", "").partition(".")
+    if not article.isdigit() or (remedy and not remedy.isdigit()):
+        return None
+    return PageKey(int(article), int(remedy) if remedy else None)
+
+
+def _back() -> str:
+    return safe_next(request.form.get("next") or request.args.get("next"))
+
+
+@bp.get("/")
+def queue():
+    """The queue: a tab per status, newest first, filtered by page and search."""
+    filters = _filters()
+    listing = services.queue(
+        filters,
+        number=request.args.get("page", 1, type=int),
+        per_page=current_app.config["MODERATION_PER_PAGE"],
+    )
+    return render_template(
+        "moderation/queue.html",
+        filters=filters,
+        listing=listing,
+        articles=content.published_articles(),
+        bulk_actions=allowed_actions(filters.status),
+    )
+
+
+@bp.post("/comments/<int:comment_id>/<action>")
+def act(comment_id: int, action: str):
+    """Approve, unapprove, spam, not spam, trash or restore one comment."""
+    chosen = SINGLE_ACTIONS.get(action)
+    if chosen is None:
+        abort(404)
+    expected = request.form.get("expected")
+    try:
+        message = services.act(
+            comment_id,
+            chosen,
+            current_user,
+            expected=CommentStatus(expected)
+            if expected in CommentStatus._value2member_map_
+            else None,
+        )
+        flash(message, "success")
+    except services.ModerationError as exc:
+        flash(str(exc), "error")
+    return redirect(_back(), code=303)
+
+
+@bp.route("/comments/<int:comment_id>/delete", methods=["GET", "POST"])
+def delete(comment_id: int):
+    """Confirm, then delete a spam or trashed comment for good."""
+    comment = services.get_comment(comment_id) or abort(404)
+    if request.method == "GET":
+        return render_template("moderation/confirm_delete.html", comments=[comment], back=_back())
+    try:
+        flash(services.act(comment_id, ModerationAction.DELETE, current_user), "success")
+    except services.ModerationError as exc:
+        flash(str(exc), "error")
+    return redirect(_back(), code=303)
+
+
+@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+def edit(comment_id: int):
+    """Edit a comment's text, name and website; the old version is kept."""
+    comment = services.get_comment(comment_id) or abort(404)
+    form = EditCommentForm()
+    status = 200
+    if request.method == "GET":
+        form.comment.data = comment.body
+        form.name.data = comment.author_name
+        form.website.data = comment.author_website
+    elif form.validate():
+        try:
+            services.edit(
+                comment_id, current_user, form.name.data, form.website.data, form.comment.data
+            )
+        except services.ModerationError as exc:
+            flash(str(exc), "error")
+            status = 409
+        else:
+            flash(f"Comment {comment_id} saved.", "success")
+            return redirect(_back(), code=303)
+    status = 422 if form.errors else status
+    return render_template("moderation/edit.html", form=form, comment=comment, back=_back()), status
+
+
+@bp.route("/comments/<int:comment_id>/reply", methods=["GET", "POST"])
+def reply(comment_id: int):
+    """Reply as the site: published at once, and a pending comment is approved with it."""
+    comment = services.get_comment(comment_id) or abort(404)
+    form = ReplyForm()
+    status = 200
+    if request.method == "POST" and form.validate():
+        try:
+            new = services.reply(comment_id, current_user, form.comment.data)
+        except services.ModerationError as exc:
+            flash(str(exc), "error")
+            status = 409
+        else:
+            flash("Your reply is published.", "success")
+            page = Page(new.article, new.remedy)
+            return redirect(page.url(_anchor=f"comment-{new.id}"), code=303)
+    status = 422 if form.errors else status
+    return render_template(
+        "moderation/reply.html", form=form, comment=comment, back=_back()
+    ), status
+
+
+@bp.post("/bulk")
+def bulk():
+    """Apply one action to every selected comment (deleting asks to confirm first)."""
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    try:
+        action = ModerationAction(request.form.get("action", ""))
+    except ValueError:
+        action = None
+    if action not in LABELS:
+        flash("Choose an action to apply to the selected comments.", "error")
+        return redirect(_back(), code=303)
+    if not ids:
+        flash("Select at least one comment first.", "error")
+        return redirect(_back(), code=303)
+    if action is ModerationAction.DELETE and request.form.get("confirmed") != "yes":
+        comments = [c for c in map(services.get_comment, ids) if c is not None]
+        return render_template("moderation/confirm_delete.html", comments=comments, back=_back())
+    flash(services.act_on_many(ids, action, current_user).message(action), "success")
+    return redirect(_back(), code=303)
+
+
+@bp.route("/empty-spam", methods=["GET", "POST"])
+def empty_spam():
+    """Confirm, then delete every spam comment."""
+    if request.method == "GET":
+        return render_template("moderation/confirm_empty_spam.html", back=_back())
+    count = services.empty_spam(current_user)
+    flash(f"Spam emptied: {count} comment{'' if count == 1 else 's'} deleted.", "success")
+    return redirect(url_for("moderation.queue", status="spam"), code=303)
+
+
+@bp.get("/log")
+def log():
+    """The audit log: who did what to which comment, and when."""
+    events = services.events(request.args.get("page", 1, type=int), 50)
+    return render_template("moderation/log.html", events=events)
