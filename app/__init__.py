@@ -51,21 +51,33 @@ def register_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions from ``app.extensions`` and set up the database engine."""
+    from app.auth.services import load_moderator
     from app.db import configure_engine, ensure_sqlite_folder
-    from app.extensions import csrf, db, migrate
+    from app.extensions import csrf, db, login_manager, migrate
 
     ensure_sqlite_folder(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_moderator)
     configure_engine(app)
 
 
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per area of the site."""
+    from app.auth import bp as auth_bp
     from app.content import bp as content_bp
+    from app.content.routing import ArticleSlugConverter, SlugConverter
+    from app.moderation import bp as moderation_bp
+    from app.moderation import email_actions_bp
 
+    app.url_map.converters["article_slug"] = ArticleSlugConverter
+    app.url_map.converters["slug"] = SlugConverter
     app.register_blueprint(content_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(moderation_bp)
+    app.register_blueprint(email_actions_bp)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -90,7 +102,7 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """Add the ``flask`` subcommands (content, ...)."""
+    """Add the ``flask`` subcommands (content, moderators, ...)."""
     from app import cli
 
     cli.init_app(app)

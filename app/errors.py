@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, render_template
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
 
 MESSAGES = {
     400: ("Something in that request was not right", "Please go back and try again."),
+    401: ("Please log in", "This page is for moderators."),
+    403: ("That is not allowed", "You do not have permission to do that."),
+    410: ("That link no longer works", "It has expired or has already been used."),
     404: (
         "Page not found",
         "We could not find that page. It may have moved, or the address may be mistyped.",
@@ -39,6 +43,20 @@ def handle_http_exception(exc: HTTPException):
     return render_error(exc.code)
 
 
+def handle_csrf_error(exc: CSRFError):
+    """A form sent without a valid token (expired session, another tab): explain kindly."""
+    body = render_template(
+        "errors/error.html",
+        code=400,
+        title="That form has expired",
+        message=(
+            "For your security, forms stop working after a while or when you log out. "
+            "Please go back, reload the page and try again."
+        ),
+    )
+    return body, 400
+
+
 def handle_unexpected(exc: Exception):
     """Log an unhandled exception, undo the session's work and show the 500 page."""
     db.session.rollback()
@@ -49,5 +67,6 @@ def handle_unexpected(exc: Exception):
 
 def init_app(app: Flask) -> None:
     """Register the handlers on ``app``."""
+    app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(InternalServerError, handle_unexpected)

@@ -173,3 +173,82 @@ def add_comment(app):
             return comment.id
 
     return make
+
+
+MODERATOR_PASSWORD = "correct horse battery staple"
+
+
+class ModeratorHelper:
+    """Log a test client in and out as a moderator."""
+
+    def __init__(self, app, client, email: str):
+        self.app, self.client, self.email = app, client, email
+
+    def login(self, password: str = MODERATOR_PASSWORD, client=None):
+        client = client or self.client
+        return client.post("/auth/login", data={"email": self.email, "password": password})
+
+    def logout(self, client=None):
+        return (client or self.client).post("/auth/logout")
+
+    @property
+    def record(self):
+        from app.models import Moderator
+
+        with self.app.app_context():
+            return db.session.scalar(select(Moderator).where(Moderator.email == self.email))
+
+
+@pytest.fixture
+def moderator(app, client):
+    """A moderator account (not logged in): ``moderator.login()``."""
+    from app.auth.services import add_moderator
+
+    with app.app_context():
+        add_moderator("mod@example.com", MODERATOR_PASSWORD, "Relief team")
+    return ModeratorHelper(app, client, "mod@example.com")
+
+
+class CollectingHandler:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        from email import policy
+
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        message["X-RcptTo"] = ", ".join(envelope.rcpt_tos)
+        self.messages.append(message)
+        return "250 Message accepted"
+
+    def wait_for(self, count: int, timeout: float = 10.0):
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(self.messages) >= count, f"{len(self.messages)} of {count} messages arrived"
+        return self.messages
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that the app is configured to use."""
+    from aiosmtpd.controller import Controller
+
+    handler = CollectingHandler()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield handler
+    controller.stop()

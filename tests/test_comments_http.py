@@ -133,6 +133,8 @@ def test_invalid_fields_show_errors_by_the_field_and_keep_everything(
     assert f"{field}-error" in control["aria-describedby"]
     summary = soup.find(id="error-summary")
     assert summary.has_attr("autofocus") and summary["tabindex"] == "-1"
+    # The form posts to #error-summary, so browsers focus the summary even without JS.
+    assert soup.find("form", class_="comment-form")["action"].endswith("#error-summary")
     assert summary.find("a", href=f"#{field}")
     kept = {k: v for k, v in data.items() if k != field}
     kept.setdefault("comment", "")

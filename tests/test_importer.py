@@ -273,3 +273,11 @@ def test_shipped_content_covers_the_seed_facts():
     assert "ibuprofen" in medicines and "check with a doctor" in medicines
     assert parsed.remedies[7].slug == "when-to-see-a-doctor"
     assert parsed.closing
+
+
+@pytest.mark.parametrize("slug", ["moderation", "auth", "Has Caps", "under_score", "-x"])
+def test_reserved_or_malformed_slugs_are_refused(slug):
+    with pytest.raises(ArticleFormatError, match="slug"):
+        parse_plain_text(BASIC, slug=slug)
+    with pytest.raises(ArticleFormatError, match="slug"):
+        parse_markdown(MARKDOWN.replace("slug: back-spasms", f"slug: {slug}"))

@@ -127,22 +127,24 @@ def _optional_int(value: str | None) -> int | None:
     return int(value) if value.isdigit() and len(value) < 12 else None
 
 
-class CommentForm(FlaskForm):
-    """Leave a Reply: comment, name and email required, website optional."""
-
-    comment = TextAreaField(
-        "Comment",
+def comment_field(label: str = "Comment") -> TextAreaField:
+    """The comment text: required, at most MAX_COMMENT characters after trimming."""
+    return TextAreaField(
+        label,
         filters=[normalise_text],
         validators=[
             DataRequired("Please write your comment."),
             MaxLength(
-                MAX_COMMENT,
-                f"Your comment is too long: the limit is {MAX_COMMENT:,} characters.",
+                MAX_COMMENT, f"Your comment is too long: the limit is {MAX_COMMENT:,} characters."
             ),
             no_control_characters(allow_newlines=True),
         ],
     )
-    name = StringField(
+
+
+def name_field() -> StringField:
+    """The author's name: required, one line, at most MAX_NAME characters."""
+    return StringField(
         "Name",
         filters=[normalise_text],
         validators=[
@@ -151,6 +153,27 @@ class CommentForm(FlaskForm):
             no_control_characters(allow_newlines=False),
         ],
     )
+
+
+def website_field() -> StringField:
+    """The author's website: optional, http(s) only, at most MAX_WEBSITE characters."""
+    return StringField(
+        "Website",
+        filters=[normalise_text],
+        validators=[
+            Optional(),
+            MaxLength(MAX_WEBSITE, f"Website must be at most {MAX_WEBSITE} characters."),
+            no_control_characters(allow_newlines=False),
+            web_address,
+        ],
+    )
+
+
+class CommentForm(FlaskForm):
+    """Leave a Reply: comment, name and email required, website optional."""
+
+    comment = comment_field()
+    name = name_field()
     email = StringField(
         "Email",
         filters=[normalise_text],
@@ -161,16 +184,7 @@ class CommentForm(FlaskForm):
             valid_email,
         ],
     )
-    website = StringField(
-        "Website",
-        filters=[normalise_text],
-        validators=[
-            Optional(),
-            MaxLength(MAX_WEBSITE, f"Website must be at most {MAX_WEBSITE} characters."),
-            no_control_characters(allow_newlines=False),
-            web_address,
-        ],
-    )
+    website = website_field()
     parent_id = HiddenField(filters=[_optional_int])
     remember = BooleanField(
         "Save my name, email, and website in this browser for the next time I comment."

@@ -18,6 +18,7 @@ from app.content import seo
 from app.content.pages import Page
 from app.extensions import db
 from app.models import Comment, CommentStatus
+from app.moderation import notifications
 
 OWN_COMMENTS = "own_comments"  # session key: ids of comments this browser sent
 MAX_OWN = 50
@@ -129,6 +130,8 @@ def _after_comment(page: Page, form: CommentForm, comment: Comment) -> Response:
     else:
         _remember_own(comment)
         flash("Your comment is awaiting moderation.", "info")
+        if comment.status is CommentStatus.PENDING:
+            notifications.notify_held(comment.id)
     number = comments.thread_page_of(
         comment, current_app.config["COMMENTS_PER_PAGE"], own_comment_ids()
     )

@@ -23,6 +23,8 @@ from datetime import date
 import frontmatter
 import yaml
 
+from app.content.routing import RESERVED, is_valid_slug
+
 NUMBER_WORDS = {
     word: n
     for n, word in enumerate(
@@ -163,9 +165,23 @@ def check_numbering(numbers: list[tuple[int, str]]) -> None:
             )
 
 
+def check_article_slug(slug: str) -> None:
+    """:raise ArticleFormatError: for a slug that is malformed or names another area."""
+    if not is_valid_slug(slug):
+        raise ArticleFormatError(
+            f"The slug {slug!r} must be lowercase letters and digits joined by hyphens."
+        )
+    if slug in RESERVED:
+        raise ArticleFormatError(f"The slug {slug!r} is reserved for another part of the site.")
+
+
 def _unique_slugs(remedies: list[ParsedRemedy]) -> None:
     seen: set[str] = set()
     for remedy in remedies:
+        if not is_valid_slug(remedy.slug):
+            raise ArticleFormatError(
+                f"The slug {remedy.slug!r} must be lowercase letters and digits joined by hyphens."
+            )
         if remedy.slug in seen:
             raise ArticleFormatError(
                 f"Two sections share the address {remedy.slug!r}; give one of them "
@@ -227,6 +243,8 @@ def parse_plain_text(text: str, slug: str | None = None) -> ParsedArticle:
         )
     check_numbering(numbers)
     _unique_slugs(remedies)
+    slug = slug or slugify(title)
+    check_article_slug(slug)
     closing: list[str] = []
     last = remedies[-1]
     if last.closing and last.items:
@@ -235,7 +253,7 @@ def parse_plain_text(text: str, slug: str | None = None) -> ParsedArticle:
         closing = [last.body.pop()]
     return ParsedArticle(
         title=title,
-        slug=slug or slugify(title),
+        slug=slug,
         summary=summarise(intro) or title,
         intro=intro,
         remedies=remedies,
@@ -332,10 +350,12 @@ def parse_markdown(text: str) -> ParsedArticle:
 
     remedies = [_markdown_remedy(heading, lines) for heading, lines in sections]
     _unique_slugs(remedies)
+    slug = str(meta.get("slug") or slugify(str(meta["title"])))
+    check_article_slug(slug)
     published = _parse_date(meta["published"], "published")
     return ParsedArticle(
         title=str(meta["title"]).strip(),
-        slug=str(meta.get("slug") or slugify(str(meta["title"]))),
+        slug=slug,
         summary=str(meta["summary"]).strip(),
         intro=_paragraphs(intro_lines),
         remedies=remedies,

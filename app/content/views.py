@@ -20,7 +20,7 @@ def index():
     return render_template("content/index.html", articles=articles)
 
 
-@bp.route("/<slug>/", methods=["GET", "POST"])
+@bp.route("/<article_slug:slug>/", methods=["GET", "POST"])
 @csrf.exempt  # the comment form checks its own token, to answer kindly and keep the text
 def article(slug: str):
     """Show an article with its comments; a POST leaves a comment on it.
@@ -33,7 +33,7 @@ def article(slug: str):
     return comment_flow.show(page)
 
 
-@bp.route("/<article_slug>/<remedy_slug>/", methods=["GET", "POST"])
+@bp.route("/<article_slug:article_slug>/<slug:remedy_slug>/", methods=["GET", "POST"])
 @csrf.exempt  # as above
 def remedy(article_slug: str, remedy_slug: str):
     """Show one remedy with its comments; a POST leaves a comment on it.

@@ -1,0 +1,382 @@
+"""The moderation queue: every action and what the public page shows after it."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import (
+    Comment,
+    CommentRevision,
+    CommentStatus,
+    ModerationAction,
+    ModerationEvent,
+)
+
+PENDING, APPROVED, SPAM, TRASH = (
+    CommentStatus.PENDING,
+    CommentStatus.APPROVED,
+    CommentStatus.SPAM,
+    CommentStatus.TRASH,
+)
+PUBLIC = "/back-spasms/"
+
+
+@pytest.fixture
+def mod(client, moderator, article):
+    moderator.login()
+    return moderator
+
+
+def status_of(app, comment_id: int):
+    with app.app_context():
+        comment = db.session.get(Comment, comment_id)
+        return None if comment is None else comment.status
+
+
+def public_text(app) -> str:
+    return app.test_client().get(PUBLIC).get_data(as_text=True)
+
+
+def log_actions(app) -> list[tuple[str, int | None]]:
+    with app.app_context():
+        rows = db.session.scalars(select(ModerationEvent).order_by(ModerationEvent.id))
+        return [(e.action.value, e.comment_id) for e in rows]
+
+
+def act(client, comment_id, action, expected=None):
+    data = {"next": "/moderation/"}
+    if expected:
+        data["expected"] = expected.value
+    return client.post(f"/moderation/comments/{comment_id}/{action}", data=data)
+
+
+def test_queue_shows_pending_newest_first_with_everything_a_moderator_needs(
+    client, mod, add_comment
+):
+    parent = add_comment(name="Parent", body="the parent")
+    older = add_comment(status=PENDING, name="Older", email="older@example.com")
+    newer = add_comment(
+        status=PENDING,
+        name="Newer",
+        email="newer@example.com",
+        website="https://newer.example.com",
+        parent=parent,
+        body="line one\n\nline two",
+    )
+    soup = BeautifulSoup(client.get("/moderation/").data, "html.parser")
+    rows = soup.select("li.queue-row")
+    assert [r["id"] for r in rows] == [f"queue-{newer}", f"queue-{older}"]
+    text = rows[0].get_text(" ", strip=True)
+    for expected in (
+        "Newer",
+        "newer@example.com",
+        "https://newer.example.com",
+        "Easing back spasms",
+        "line one",
+        "line two",
+        "Reason test",
+        "In reply to Parent",
+    ):
+        assert expected in text, expected
+    reply_link = rows[0].find("dt", string="In reply to").find_next("a")
+    assert reply_link["href"] == f"{PUBLIC}#comment-{parent}"
+    tabs = {a.get_text(" ", strip=True) for a in soup.select("nav.tabs a")}
+    assert tabs == {"Pending 2", "Approved 1", "Spam 0", "Trash 0"}
+    assert soup.select_one(".site-nav .badge").get_text() == "2"
+
+
+def test_approve_makes_it_public_at_once(app, client, mod, add_comment):
+    cid = add_comment(status=PENDING, body="now you see me")
+    assert "now you see me" not in public_text(app)
+    response = act(client, cid, "approve", PENDING)
+    assert response.status_code == 303 and response.headers["Location"] == "/moderation/"
+    assert status_of(app, cid) is APPROVED
+    assert "now you see me" in public_text(app)
+    assert f"Comment {cid} approved." in client.get("/moderation/").get_data(as_text=True)
+    assert log_actions(app) == [("approve", cid)]
+
+
+def test_approval_lets_the_authors_next_comment_through(app, client, mod, comment_form):
+    commenter = app.test_client()
+    commenter.post(PUBLIC, data=comment_form(comment="first"))
+    first = db_first_id(app)
+    assert status_of(app, first) is PENDING
+    act(client, first, "approve", PENDING)
+    commenter.post(PUBLIC, data=comment_form(comment="second"))
+    with app.app_context():
+        second = db.session.scalar(select(Comment).where(Comment.body == "second"))
+        assert second.status is APPROVED
+        assert second.reason == "previously approved commenter"
+
+
+def db_first_id(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Comment.id).order_by(Comment.id))
+
+
+@pytest.mark.parametrize(
+    ("start", "action", "end", "public"),
+    [
+        (APPROVED, "unapprove", PENDING, False),
+        (PENDING, "spam", SPAM, False),
+        (APPROVED, "spam", SPAM, False),
+        (SPAM, "not_spam", PENDING, False),
+        (APPROVED, "trash", TRASH, False),
+        (PENDING, "trash", TRASH, False),
+    ],
+)
+def test_status_actions(app, client, mod, add_comment, start, action, end, public):
+    cid = add_comment(status=start, body="watch this text")
+    assert act(client, cid, action, start).status_code == 303
+    assert status_of(app, cid) is end
+    assert ("watch this text" in public_text(app)) is public
+
+
+def test_restore_returns_to_the_status_before_trash(app, client, mod, add_comment):
+    approved = add_comment(status=APPROVED, body="was public")
+    act(client, approved, "trash", APPROVED)
+    assert "was public" not in public_text(app)
+    act(client, approved, "restore", TRASH)
+    assert status_of(app, approved) is APPROVED
+    assert "was public" in public_text(app)
+
+
+def test_an_action_that_does_not_apply_is_refused(app, client, mod, add_comment):
+    cid = add_comment(status=APPROVED)
+    act(client, cid, "approve")
+    assert "does not apply" in client.get("/moderation/").get_data(as_text=True)
+    assert log_actions(app) == []
+
+
+def test_two_moderators_on_one_comment_first_wins_second_is_told(app, client, mod, add_comment):
+    cid = add_comment(status=PENDING)
+    other = app.test_client()
+    mod.login(client=other)
+    assert act(client, cid, "approve", PENDING).status_code == 303
+    act(other, cid, "spam", PENDING)
+    assert status_of(app, cid) is APPROVED
+    page = other.get("/moderation/").get_data(as_text=True)
+    assert "Someone changed this comment meanwhile: it is now approved" in page
+    assert log_actions(app) == [("approve", cid)]
+
+
+def test_unknown_action_is_404(client, mod, add_comment):
+    cid = add_comment(status=PENDING)
+    assert client.post(f"/moderation/comments/{cid}/explode").status_code == 404
+    assert client.post(f"/moderation/comments/{cid}/delete_all").status_code == 404
+
+
+def test_delete_needs_confirmation_and_only_from_spam_or_trash(app, client, mod, add_comment):
+    approved = add_comment(status=APPROVED)
+    spam = add_comment(status=SPAM, body="spammy")
+    confirm = client.get(f"/moderation/comments/{spam}/delete")
+    assert confirm.status_code == 200
+    assert b"cannot be undone" in confirm.data
+    assert status_of(app, spam) is SPAM  # the GET changed nothing
+    client.post(f"/moderation/comments/{spam}/delete", data={"next": "/moderation/?status=spam"})
+    assert status_of(app, spam) is None
+    client.post(f"/moderation/comments/{approved}/delete")
+    assert status_of(app, approved) is APPROVED
+    assert ("delete", None) in log_actions(app)
+
+
+def test_deleting_a_comment_with_replies_keeps_the_thread(app, client, mod, add_comment):
+    root = add_comment(body="root words", name="Rooty")
+    reply = add_comment(parent=root, body="reply words")
+    act(client, root, "trash", APPROVED)
+    client.post(f"/moderation/comments/{root}/delete")
+    page = public_text(app)
+    assert "This comment was removed." in page
+    assert "reply words" in page
+    assert "root words" not in page and "Rooty" not in page
+    with app.app_context():
+        tomb = db.session.get(Comment, root)
+        assert tomb.deleted_at is not None
+        assert tomb.author_email == "" and tomb.body == ""
+    trash_tab = client.get("/moderation/?status=trash").get_data(as_text=True)
+    assert f"queue-{root}" not in trash_tab
+    assert status_of(app, reply) is APPROVED
+
+
+def test_bulk_actions(app, client, mod, add_comment):
+    ids = [add_comment(status=PENDING, body=f"bulk {n}") for n in range(3)]
+    keep = add_comment(status=PENDING, body="not selected")
+    response = client.post(
+        "/moderation/bulk",
+        data={"ids": [str(i) for i in ids], "action": "approve", "next": "/moderation/"},
+    )
+    assert response.status_code == 303
+    assert [status_of(app, i) for i in ids] == [APPROVED] * 3
+    assert status_of(app, keep) is PENDING
+    page = public_text(app)
+    assert all(f"bulk {n}" in page for n in range(3))
+    assert "3 comments approved." in client.get("/moderation/").get_data(as_text=True)
+
+    client.post("/moderation/bulk", data={"ids": [str(i) for i in ids], "action": "trash"})
+    assert [status_of(app, i) for i in ids] == [TRASH] * 3
+    assert "bulk 0" not in public_text(app)
+
+
+def test_bulk_skips_comments_the_action_does_not_apply_to(app, client, mod, add_comment):
+    pending = add_comment(status=PENDING)
+    approved = add_comment(status=APPROVED)
+    client.post(
+        "/moderation/bulk", data={"ids": [str(pending), str(approved)], "action": "approve"}
+    )
+    assert "1 comment approved. 1 skipped" in client.get("/moderation/").get_data(as_text=True)
+
+
+def test_bulk_delete_asks_first(app, client, mod, add_comment):
+    ids = [add_comment(status=TRASH) for _ in range(2)]
+    data = {"ids": [str(i) for i in ids], "action": "delete"}
+    confirm = client.post("/moderation/bulk", data=data)
+    assert confirm.status_code == 200 and b"Delete 2 comments permanently?" in confirm.data
+    assert all(status_of(app, i) is TRASH for i in ids)
+    client.post("/moderation/bulk", data={**data, "confirmed": "yes"})
+    assert all(status_of(app, i) is None for i in ids)
+
+
+@pytest.mark.parametrize("data", [{"action": "approve"}, {"ids": "1", "action": "bogus"}, {}])
+def test_bulk_without_selection_or_action_says_so(client, mod, data):
+    response = client.post("/moderation/bulk", data={**data, "next": "/moderation/"})
+    assert response.status_code == 303
+    follow = client.get("/moderation/").get_data(as_text=True)
+    assert "Select at least one comment" in follow or "Choose an action" in follow
+
+
+def test_empty_spam(app, client, mod, add_comment):
+    spam = [add_comment(status=SPAM) for _ in range(3)]
+    other = add_comment(status=PENDING)
+    assert client.get("/moderation/empty-spam").status_code == 200
+    assert all(status_of(app, i) is SPAM for i in spam)
+    client.post("/moderation/empty-spam")
+    assert all(status_of(app, i) is None for i in spam)
+    assert status_of(app, other) is PENDING
+    assert ("empty_spam", None) in log_actions(app)
+
+
+def test_edit_changes_the_public_text_and_keeps_the_old_one(app, client, mod, add_comment):
+    cid = add_comment(body="tpyo here", name="Ann")
+    form = client.get(f"/moderation/comments/{cid}/edit")
+    soup = BeautifulSoup(form.data, "html.parser")
+    assert soup.find("textarea", id="comment").get_text().strip() == "tpyo here"
+    response = client.post(
+        f"/moderation/comments/{cid}/edit",
+        data={"comment": "typo fixed <script>x</script>", "name": "Ann B", "website": ""},
+    )
+    assert response.status_code == 303
+    page = public_text(app)
+    assert "typo fixed &lt;script&gt;x&lt;/script&gt;" in page and "tpyo" not in page
+    assert "Ann B" in page
+    with app.app_context():
+        revision = db.session.scalar(select(CommentRevision))
+        assert revision.body == "tpyo here" and revision.author_name == "Ann"
+        assert db.session.get(Comment, cid).edited_at is not None
+        event = db.session.scalar(select(ModerationEvent))
+        assert event.action is ModerationAction.EDIT
+        assert event.detail == "changed text, name"
+
+
+def test_edit_refuses_bad_input_and_keeps_it(app, client, mod, add_comment):
+    cid = add_comment(body="original")
+    response = client.post(
+        f"/moderation/comments/{cid}/edit",
+        data={"comment": "new words", "name": "", "website": "javascript:alert(1)"},
+    )
+    assert response.status_code == 422
+    soup = BeautifulSoup(response.data, "html.parser")
+    assert "Please enter your name." in soup.get_text()
+    assert "http:// or https://" in soup.get_text()
+    assert soup.find("textarea", id="comment").get_text().strip() == "new words"
+    assert "original" in public_text(app)
+
+
+def test_reply_as_moderator_is_published_and_marked(app, client, mod, add_comment):
+    parent = add_comment(status=PENDING, name="Asker", body="a question")
+    response = client.post(f"/moderation/comments/{parent}/reply", data={"comment": "An answer"})
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith(f"{PUBLIC}#comment-")
+    assert status_of(app, parent) is APPROVED  # replying approves the question
+    soup = BeautifulSoup(app.test_client().get(PUBLIC).data, "html.parser")
+    reply = soup.find("article", class_="comment--site")
+    assert "An answer" in reply.get_text()
+    assert "Relief team" in reply.get_text()
+    assert [a for a, _ in log_actions(app)] == ["approve", "reply"]
+
+
+def test_reply_to_spam_is_refused(app, client, mod, add_comment):
+    cid = add_comment(status=SPAM)
+    response = client.post(f"/moderation/comments/{cid}/reply", data={"comment": "no"})
+    assert response.status_code == 409
+    assert "only reply to approved or pending" in response.get_data(as_text=True)
+    assert status_of(app, cid) is SPAM
+
+
+def test_filter_by_page_and_search(app, client, mod, add_comment):
+    with app.app_context():
+        from app.models import Article
+
+        article = db.session.scalar(select(Article))
+        remedy = article.remedies[1]
+        article_id, remedy_id = article.id, remedy.id
+    on_article = add_comment(
+        status=PENDING, body="about the article", name="Alpha", email="alpha@example.com"
+    )
+    on_remedy = add_comment(
+        status=PENDING,
+        remedy_slug="remedy-2",
+        body="about stretching",
+        name="Beta",
+        email="beta@example.com",
+    )
+
+    def shown(**params):
+        soup = BeautifulSoup(client.get("/moderation/", query_string=params).data, "html.parser")
+        return {int(r["id"].split("-")[1]) for r in soup.select("li.queue-row")}
+
+    assert shown() == {on_article, on_remedy}
+    assert shown(on=str(article_id)) == {on_article}
+    assert shown(on=f"{article_id}.{remedy_id}") == {on_remedy}
+    assert shown(q="stretching") == {on_remedy}
+    assert shown(q="ALPHA") == {on_article}
+    assert shown(q="beta@EXAMPLE.com") == {on_remedy}
+    assert shown(q="127.0.0.1") == set()  # add_comment stores no IP
+    assert shown(q="%") == set()  # wildcards are matched literally
+
+
+def test_search_by_ip(app, client, mod, comment_form):
+    app.test_client().post(
+        PUBLIC, data=comment_form(), environ_base={"REMOTE_ADDR": "198.51.100.23"}
+    )
+    soup = BeautifulSoup(client.get("/moderation/?q=198.51.100.23").data, "html.parser")
+    assert len(soup.select("li.queue-row")) == 1
+
+
+def test_queue_pages(app, client, mod, add_comment):
+    app.config["MODERATION_PER_PAGE"] = 2
+    for _ in range(5):
+        add_comment(status=PENDING)
+    soup = BeautifulSoup(client.get("/moderation/?page=3").data, "html.parser")
+    assert len(soup.select("li.queue-row")) == 1
+    assert [a.get_text() for a in soup.select("nav.comment-pages a")] == ["1", "2", "3"]
+
+
+def test_audit_log_lists_who_did_what(app, client, mod, add_comment):
+    cid = add_comment(status=PENDING, name="Logged")
+    act(client, cid, "approve", PENDING)
+    act(client, cid, "trash", APPROVED)
+    soup = BeautifulSoup(client.get("/moderation/log").data, "html.parser")
+    rows = [
+        [td.get_text(" ", strip=True) for td in tr.find_all("td")]
+        for tr in soup.tbody.find_all("tr")
+    ]
+    assert [r[2] for r in rows] == ["trash", "approve"]
+    assert all(r[1] == "mod@example.com" for r in rows)
+    assert all(f"#{cid} by Logged" in r[3] for r in rows)
+
+
+def test_moderation_pages_are_not_cached(client, mod):
+    assert client.get("/moderation/").headers["Cache-Control"] == "no-store"

@@ -1,0 +1,89 @@
+"""Every moderation URL refuses anonymous users; no GET changes anything.
+
+The URLs come from the app's own url_map, so a new route cannot slip through.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from config import TestConfig
+
+SAMPLE_VALUES = {"comment_id": 1, "action": "approve"}
+
+
+def moderation_rules():
+    app = create_app(TestConfig)
+    return [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/moderation")]
+
+
+def build(rule) -> str:
+    path = rule.rule
+    for name in rule.arguments:
+        path = path.replace(f"<int:{name}>", str(SAMPLE_VALUES[name]))
+        path = path.replace(f"<{name}>", str(SAMPLE_VALUES[name]))
+    return path
+
+
+def cases():
+    for rule in moderation_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield pytest.param(method, build(rule), id=f"{method} {rule.rule}")
+
+
+def test_the_moderation_area_has_routes():
+    assert len(moderation_rules()) >= 8
+
+
+@pytest.mark.parametrize(("method", "path"), list(cases()))
+def test_anonymous_requests_are_sent_to_login(client, method, path, article, add_comment):
+    add_comment()
+    response = client.open(path, method=method, data={"ids": "1", "action": "trash"})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login?next=")
+    # and nothing changed
+    from app.models import CommentStatus
+
+    with client.application.app_context():
+        from app.extensions import db
+        from app.models import Comment
+
+        assert db.session.get(Comment, 1).status is CommentStatus.APPROVED
+
+
+POST_ONLY = [
+    "/moderation/comments/1/approve",
+    "/moderation/bulk",
+    "/auth/logout",
+]
+
+
+@pytest.mark.parametrize("path", POST_ONLY)
+def test_get_on_a_state_changing_route_is_405(client, moderator, path):
+    moderator.login()
+    assert client.get(path).status_code == 405
+
+
+def test_every_state_changing_route_is_post_only_or_a_confirmation_page():
+    """GET is allowed only on routes that render a page; their POST does the work."""
+    app = create_app(TestConfig)
+    view_only_get = {
+        "moderation.queue",
+        "moderation.log",
+        "moderation.delete",
+        "moderation.edit",
+        "moderation.reply",
+        "moderation.empty_spam",
+        "email_actions.confirm",
+        "content.index",
+        "content.article",
+        "content.remedy",
+        "content.sitemap",
+        "content.robots",
+        "auth.login",
+        "static",
+    }
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods:
+            assert rule.endpoint in view_only_get, f"{rule.rule} answers GET: is it safe?"
