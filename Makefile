@@ -25,10 +25,14 @@ migrate: install  ## Apply database migrations
 content: install  ## Load the articles in content/ (safe to run again)
 	$(FLASK) content load
 
+CHROMIUM ?= $(or $(CHROMIUM_PATH),$(shell command -v chromium 2>/dev/null),/usr/bin/chromium)
+
 test: install  ## Lint, then run the test suite (TEST_DATABASE_URL picks PostgreSQL)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	@if [ -x "$(CHROMIUM)" ]; then echo "Browser tests: using $(CHROMIUM)"; \
+	else echo "Browser tests: SKIPPED, no Chromium at $(CHROMIUM) (apt-get install chromium)"; fi
+	CHROMIUM_PATH=$(CHROMIUM) $(BIN)/python -m pytest
 
 lint: install
 	$(BIN)/ruff check .
