@@ -59,6 +59,10 @@ class Config:
     # empty means "the host the request came to".
     SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 
+    # How many reverse proxies (nginx, a load balancer) stand in front of the app.  Their
+    # X-Forwarded-For / -Proto / -Host headers are trusted only when this is set; with 0,
+    # a client cannot fake its address to dodge the rate limits.
+    TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
     # Requests larger than this are refused with a friendly 413.
     MAX_CONTENT_LENGTH = 64 * 1024
     SESSION_COOKIE_HTTPONLY = True
@@ -109,6 +113,12 @@ class Config:
 
     # Key for the keyed email hash (lookups, avatars); derived from SECRET_KEY when unset.
     EMAIL_HASH_KEY = os.environ.get("EMAIL_HASH_KEY", "")
+    # Fernet keys that encrypt commenter emails at rest, comma-separated, newest first
+    # (`flask keys generate`).  Keep them out of the database and its backups.  Unset in
+    # development: a key derived from SECRET_KEY.  Required in production.
+    EMAIL_ENCRYPTION_KEYS = os.environ.get("EMAIL_ENCRYPTION_KEYS", "")
+    # Days after which `flask comments purge-ips` anonymises a comment's IP address.
+    IP_RETENTION_DAYS = _env_int("IP_RETENTION_DAYS", 30)
 
 
 class DevelopmentConfig(Config):
@@ -137,9 +147,10 @@ class ProductionConfig(Config):
 
     @classmethod
     def validate(cls, settings: dict) -> None:
-        """Refuse to run with the public development secret or an empty one.
+        """Refuse to run with the public development secret or without encryption keys.
 
-        :raise RuntimeError: when SECRET_KEY is missing, short, or the development key.
+        :raise RuntimeError: when SECRET_KEY is missing, short, or the development key, or
+            when EMAIL_ENCRYPTION_KEYS is not set.
         """
         secret = settings.get("SECRET_KEY") or ""
         if secret == DEV_SECRET_KEY or len(secret) < 32:
@@ -147,6 +158,11 @@ class ProductionConfig(Config):
                 "ProductionConfig needs SECRET_KEY set in the environment to a random value "
                 "of at least 32 characters (python -c 'import secrets; "
                 "print(secrets.token_urlsafe(48))')."
+            )
+        if not settings.get("EMAIL_ENCRYPTION_KEYS"):
+            raise RuntimeError(
+                "ProductionConfig needs EMAIL_ENCRYPTION_KEYS (commenter emails are encrypted "
+                "at rest); make one with `flask --app app keys generate`."
             )
 
 

@@ -34,6 +34,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
         validate(app.config)
 
     register_logging(app)
+    register_proxy_fix(app)
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)
@@ -49,13 +50,26 @@ def register_logging(app: Flask) -> None:
         app.logger.setLevel(logging.INFO)
 
 
+def register_proxy_fix(app: Flask) -> None:
+    """Trust X-Forwarded-* headers only from the configured number of proxies."""
+    proxies = int(app.config.get("TRUSTED_PROXY_COUNT", 0))
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=0
+        )
+
+
 def register_extensions(app: Flask) -> None:
     """Bind the extensions from ``app.extensions`` and set up the database engine."""
+    from app import crypto
     from app.auth.services import load_moderator
     from app.db import configure_engine, ensure_sqlite_folder
     from app.extensions import csrf, db, login_manager, migrate
 
     ensure_sqlite_folder(app)
+    crypto.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)

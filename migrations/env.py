@@ -15,11 +15,13 @@ logger = logging.getLogger("alembic.env")
 
 
 def render_item(type_, obj, autogen_context):
-    """Render the app's UTCDateTime as the plain column type it stores."""
-    from app.models import UTCDateTime
+    """Render the app's column types as the plain types they store."""
+    from app.models.types import EncryptedText, UTCDateTime
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, EncryptedText):
+        return "sa.Text()"
     return False
 
 

@@ -8,6 +8,7 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from app.extensions import db
 from app.models import Comment, CommentStatus
@@ -21,7 +22,8 @@ def soup_of(response) -> BeautifulSoup:
 
 def stored(app) -> list[Comment]:
     with app.app_context():
-        return list(db.session.scalars(select(Comment).order_by(Comment.id)))
+        query = select(Comment).options(undefer(Comment.author_email)).order_by(Comment.id)
+        return list(db.session.scalars(query))
 
 
 def field_error(soup: BeautifulSoup, name: str) -> str:

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from app import create_app
+from app.crypto import generate_key
 from app.extensions import db
 from config import DEV_SECRET_KEY, ProductionConfig, TestConfig
 
@@ -20,9 +21,20 @@ def test_production_refuses_an_unsafe_secret(secret, tmp_path):
         create_app(Prod)
 
 
+def test_production_refuses_to_start_without_encryption_keys(tmp_path):
+    class Prod(ProductionConfig):
+        SECRET_KEY = "x" * 48
+        EMAIL_ENCRYPTION_KEYS = ""
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'p.sqlite3'}"
+
+    with pytest.raises(RuntimeError, match="EMAIL_ENCRYPTION_KEYS"):
+        create_app(Prod)
+
+
 def test_production_starts_with_a_real_secret(tmp_path):
     class Prod(ProductionConfig):
         SECRET_KEY = "x" * 48
+        EMAIL_ENCRYPTION_KEYS = generate_key()
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'p.sqlite3'}"
 
     app = create_app(Prod)

@@ -78,6 +78,12 @@ def test_upgrading_keeps_comment_threads_whole(tmp_path):
         upgrade()
         rows = db.session.execute(text("SELECT id, parent_id, root_id FROM comments ORDER BY id"))
         assert rows.all() == [(1, None, None), (2, 1, 1), (3, 2, 1)]
+        # The encryption migration encrypted the stored addresses, readably.
+        raw = db.session.execute(text("SELECT author_email FROM comments")).scalars().all()
+        assert all(value.startswith("gAAAAA") for value in raw)
+        from app.models import Comment
+
+        assert {c.author_email for c in db.session.scalars(db.select(Comment))} == {"e@example.com"}
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
         db.session.remove()
         db.engine.dispose()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from app.comments import policy
@@ -24,7 +24,7 @@ from app.comments.policy import (
 from app.comments.text import email_digest
 from app.db import write_transaction
 from app.extensions import db
-from app.models import Comment, CommentStatus, utcnow
+from app.models import Comment, CommentRevision, CommentStatus, utcnow
 
 MAX_USER_AGENT = 255
 
@@ -89,8 +89,8 @@ def digest_key() -> bytes:
 
 
 def digest_of(email: str) -> str:
-    """Return the keyed hash of a normalised email."""
-    return email_digest(digest_key(), email)
+    """Return the keyed hash of an email, ignoring case (Ada@ and ada@ are one person)."""
+    return email_digest(digest_key(), email.casefold())
 
 
 def submit_comment(page: PageKey, new: NewComment, now: datetime | None = None) -> Comment:
@@ -182,6 +182,31 @@ def _has_approved(digest: str, name: str) -> bool:
         )
     )
     return bool(db.session.scalar(query))
+
+
+def remove_for_good(comment: Comment, now: datetime) -> None:
+    """Delete a comment; one that has replies stays as a scrubbed tombstone.
+
+    The tombstone keeps the thread whole ("This comment was removed.") but holds no
+    personal data: name, email, website, text, IP and user agent are cleared, and its
+    earlier versions are deleted.
+    """
+    has_replies = db.session.scalar(
+        select(exists().where(Comment.parent_id == comment.id, Comment.deleted_at.is_(None)))
+    )
+    if not has_replies:
+        db.session.delete(comment)
+        return
+    comment.deleted_at = now
+    comment.status = CommentStatus.TRASH  # a tombstone is never public
+    comment.author_name = ""
+    comment.author_email = ""
+    comment.email_digest = ""
+    comment.author_website = None
+    comment.body = ""
+    comment.ip = None
+    comment.user_agent = None
+    db.session.execute(delete(CommentRevision).where(CommentRevision.comment_id == comment.id))
 
 
 # --- What the public sees -------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy import Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import EncryptedText, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from app.models.content import Article, Remedy
@@ -65,8 +65,9 @@ class Comment(db.Model):
     root_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="SET NULL"))
     status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus))
     author_name: Mapped[str] = mapped_column(String(100))
-    # The normalised address; never sent to the public.
-    author_email: Mapped[str] = mapped_column(String(254))
+    # The normalised address, encrypted at rest; never sent to the public.  Deferred:
+    # public pages never load (or decrypt) it.
+    author_email: Mapped[str] = mapped_column(EncryptedText, deferred=True)
     # Keyed hash (HMAC) of the normalised email: for lookups and the identicon.
     email_digest: Mapped[str] = mapped_column(String(64))
     author_website: Mapped[str | None] = mapped_column(String(200))

@@ -58,6 +58,7 @@ class ModerationAction(enum.Enum):
     EDIT = "edit"
     REPLY = "reply"
     EMPTY_SPAM = "empty_spam"
+    ERASE = "erase"  # a commenter's data removed on request (flask comments erase)
 
 
 class ModerationEvent(db.Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Text
 from sqlalchemy.types import TypeDecorator
 
 
@@ -33,3 +33,25 @@ class UTCDateTime(TypeDecorator):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
+
+
+class EncryptedText(TypeDecorator):
+    """Text stored encrypted with the app's email cipher (see app/crypto.py).
+
+    Bound values are encrypted and results decrypted; an empty string stays empty (a
+    scrubbed comment).  Encryption is not deterministic, so never filter on such a
+    column: use its keyed hash instead.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect) -> str | None:
+        from app.crypto import cipher
+
+        return cipher().encrypt(value) if value else value
+
+    def process_result_value(self, value: str | None, dialect) -> str | None:
+        from app.crypto import cipher
+
+        return cipher().decrypt(value) if value else value

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, exists, func, or_, select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased, joinedload, undefer
 
-from app.comments.services import PageKey, digest_of
+from app.comments.services import PageKey, digest_of, remove_for_good
 from app.db import write_transaction
 from app.extensions import db
 from app.models import (
@@ -70,7 +70,7 @@ def _apply(
         detail = f"{detail + ': ' if detail else ''}comment {comment.id} by {comment.author_name}"
     _log(moderator, action, comment, detail)
     if action is ModerationAction.DELETE:
-        _delete(comment, now)
+        remove_for_good(comment, now)
         return
     if target is CommentStatus.TRASH:
         comment.status_before_trash = comment.status
@@ -79,25 +79,6 @@ def _apply(
     if target is CommentStatus.APPROVED and comment.approved_at is None:
         comment.approved_at = now
     comment.status = target
-
-
-def _delete(comment: Comment, now: datetime) -> None:
-    """Remove a comment for good; one with replies stays as a scrubbed tombstone."""
-    has_replies = db.session.scalar(
-        select(exists().where(Comment.parent_id == comment.id, Comment.deleted_at.is_(None)))
-    )
-    if not has_replies:
-        db.session.delete(comment)
-        return
-    comment.deleted_at = now
-    comment.author_name = ""
-    comment.author_email = ""
-    comment.email_digest = ""
-    comment.author_website = None
-    comment.body = ""
-    comment.ip = None
-    comment.user_agent = None
-    db.session.execute(delete(CommentRevision).where(CommentRevision.comment_id == comment.id))
 
 
 def act(
@@ -331,6 +312,7 @@ def queue(filters: QueueFilter, number: int, per_page: int) -> QueuePage:
             select(Comment)
             .where(*conditions)
             .options(
+                undefer(Comment.author_email),
                 joinedload(Comment.article),
                 joinedload(Comment.remedy),
                 joinedload(Comment.parent.of_type(parent)),

@@ -1,0 +1,175 @@
+"""Commenters' data over time and on request: IP anonymisation, export, erasure, and
+re-encryption of stored emails with a new key."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.orm import selectinload, undefer
+
+from app.comments.services import digest_of, remove_for_good
+from app.content.pages import Page
+from app.crypto import cipher
+from app.db import write_transaction
+from app.extensions import db
+from app.models import (
+    Comment,
+    CommentRevision,
+    EmailActionToken,
+    LoginFailure,
+    ModerationAction,
+    ModerationEvent,
+    utcnow,
+)
+
+CLI_ACTOR = "command line"
+
+
+def anonymise_ip(ip: str) -> str:
+    """Keep only the network: 203.0.113.7 -> 203.0.113.0/24, IPv6 to its /48."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return "unknown/0"
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+def purge_ips(days: int, now: datetime | None = None) -> int:
+    """Anonymise the IP address and drop the user agent of comments older than ``days``;
+    delete old login failures and used or expired email links.  Return comments changed.
+    """
+    now = now or utcnow()
+    cutoff = now - timedelta(days=days)
+    with write_transaction():
+        rows = db.session.execute(
+            select(Comment.id, Comment.ip).where(
+                Comment.created_at < cutoff,
+                Comment.ip.is_not(None),
+                Comment.ip.not_like("%/%"),  # already anonymised
+            )
+        ).all()
+        for comment_id, ip in rows:
+            db.session.execute(
+                update(Comment)
+                .where(Comment.id == comment_id)
+                .values(ip=anonymise_ip(ip), user_agent=None)
+            )
+        db.session.execute(delete(LoginFailure).where(LoginFailure.created_at < cutoff))
+        db.session.execute(delete(EmailActionToken).where(EmailActionToken.expires_at < now))
+    return len(rows)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def export_by_email(email: str) -> dict[str, Any]:
+    """Return everything stored about a normalised email address, as plain data."""
+    comments = db.session.scalars(
+        select(Comment)
+        .where(Comment.email_digest == digest_of(email), Comment.deleted_at.is_(None))
+        .options(undefer(Comment.author_email), selectinload(Comment.article))
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+    revisions: dict[int, list[CommentRevision]] = {}
+    for revision in db.session.scalars(
+        select(CommentRevision)
+        .where(CommentRevision.comment_id.in_([c.id for c in comments]))
+        .order_by(CommentRevision.created_at)
+    ):
+        revisions.setdefault(revision.comment_id, []).append(revision)
+    items = []
+    for comment in comments:
+        page = Page(comment.article, comment.remedy)
+        earlier = revisions.get(comment.id, [])
+        items.append(
+            {
+                "id": comment.id,
+                "page": {"title": page.title, "path": page.url()},
+                "status": comment.status.value,
+                "name": comment.author_name,
+                "email": comment.author_email,
+                "website": comment.author_website,
+                "text": comment.body,
+                "in_reply_to": comment.parent_id,
+                "created_at": _iso(comment.created_at),
+                "approved_at": _iso(comment.approved_at),
+                "edited_at": _iso(comment.edited_at),
+                "ip": comment.ip,
+                "user_agent": comment.user_agent,
+                "moderation_reason": comment.reason,
+                "earlier_versions": [
+                    {
+                        "name": r.author_name,
+                        "website": r.author_website,
+                        "text": r.body,
+                        "replaced_at": _iso(r.created_at),
+                    }
+                    for r in earlier
+                ],
+            }
+        )
+    return {"email": email, "exported_at": _iso(utcnow()), "comments": items}
+
+
+def erase_by_email(email: str, now: datetime | None = None) -> tuple[int, int]:
+    """Remove a person's comments: deleted, or scrubbed placeholders where replies hang.
+
+    :return: (comments deleted, comments left as placeholders)
+    """
+    now = now or utcnow()
+    with write_transaction():
+        comments = db.session.scalars(
+            select(Comment)
+            .where(Comment.email_digest == digest_of(email), Comment.deleted_at.is_(None))
+            .order_by(Comment.id.desc())  # replies first, so a thread of one's own goes
+        ).all()
+        deleted = kept = 0
+        for comment in comments:
+            comment_id = comment.id
+            remove_for_good(comment, now)
+            db.session.flush()
+            if db.session.get(Comment, comment_id) is None:
+                deleted += 1
+            else:
+                kept += 1
+        db.session.add(
+            ModerationEvent(
+                moderator_id=None,
+                moderator_email=CLI_ACTOR,
+                action=ModerationAction.ERASE,
+                detail=f"{deleted} deleted, {kept} left as placeholders",
+                created_at=now,
+            )
+        )
+    return deleted, kept
+
+
+def rotate_keys(batch: int = 500) -> int:
+    """Re-encrypt every stored email with the first key; return how many changed."""
+    changed = 0
+    last_id = 0
+    crypt = cipher()
+    while True:
+        with write_transaction():
+            rows = db.session.execute(
+                text(
+                    "SELECT id, author_email FROM comments WHERE id > :last AND author_email != ''"
+                    " ORDER BY id LIMIT :batch"
+                ),
+                {"last": last_id, "batch": batch},
+            ).all()
+            for comment_id, token in rows:
+                if not crypt.is_current(token):
+                    db.session.execute(
+                        text("UPDATE comments SET author_email = :token WHERE id = :id"),
+                        {"token": crypt.rotate(token), "id": comment_id},
+                    )
+                    changed += 1
+        if len(rows) < batch:
+            return changed
+        last_id = rows[-1][0]
