@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run install migrate content test lint format clean
+.PHONY: run install migrate content test audit lint format clean
 
 run: migrate content  ## Set up and serve on http://127.0.0.1:5000
 	$(FLASK) run --host $(HOST) --port $(PORT)
@@ -33,6 +33,9 @@ test: install  ## Lint, then run the test suite (TEST_DATABASE_URL picks Postgre
 	@if [ -x "$(CHROMIUM)" ]; then echo "Browser tests: using $(CHROMIUM)"; \
 	else echo "Browser tests: SKIPPED, no Chromium at $(CHROMIUM) (apt-get install chromium)"; fi
 	CHROMIUM_PATH=$(CHROMIUM) $(BIN)/python -m pytest
+
+audit: install  ## Check installed dependencies for known vulnerabilities (pip-audit)
+	$(BIN)/pip-audit --skip-editable --progress-spinner off
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,0 +1,270 @@
+"""Nothing lost under a real server: gunicorn (2 workers x 4 threads) on a SQLite file.
+
+These start real processes on 127.0.0.1, bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from app.crypto import generate_key
+from tests.conftest import MODERATOR_PASSWORD, ROOT, free_port
+
+BIN = Path(sys.executable).parent
+ARTICLE = "/relieve-back-spasms/"
+
+
+class Server:
+    """gunicorn serving the production config on a fresh SQLite file."""
+
+    def __init__(self, tmp_path: Path):
+        self.db = tmp_path / "relief.sqlite3"
+        self.log = tmp_path / "gunicorn.log"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "RELIEF_CONFIG": "production",
+            "SECRET_KEY": "durability-" + "s" * 40,
+            "EMAIL_ENCRYPTION_KEYS": generate_key(),
+            "DATABASE_URL": f"sqlite:///{self.db}",
+            "SESSION_COOKIE_SECURE": "false",
+            "COMMENTS_FLOOD_SECONDS": "0",
+            "MAIL_SERVER": "",
+        }
+        self.process: subprocess.Popen | None = None
+
+    def flask(self, *args: str, stdin: str | None = None) -> str:
+        result = subprocess.run(
+            [str(BIN / "flask"), "--app", "app", *args],
+            cwd=ROOT,
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    def setup(self) -> None:
+        self.flask("db", "upgrade")
+        self.flask("content", "load")
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self._spawn(log)
+        self._wait_until_ready()
+
+    def _spawn(self, log) -> None:
+        self.process = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--worker-class",
+                "gthread",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--timeout",
+                "60",
+                "app:create_app()",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def _wait_until_ready(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.url + "/", timeout=2).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise AssertionError("gunicorn did not start:\n" + self.log.read_text())
+
+    def kill(self) -> None:
+        """kill -9 the master and its workers at once."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def rows(self, query: str) -> list[tuple]:
+        con = sqlite3.connect(self.db, timeout=30)
+        try:
+            return con.execute(query).fetchall()
+        finally:
+            con.close()
+
+
+@pytest.fixture
+def server(tmp_path):
+    server = Server(tmp_path)
+    server.setup()
+    server.start()
+    yield server
+    server.stop()
+
+
+class Commenter:
+    """One browser: its own cookies, a CSRF token and form stamp fetched like a page view."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.session = requests.Session()
+        page = self.session.get(url + ARTICLE, timeout=10).text
+        self.token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
+        self.stamp = re.search(r'name="rendered_at" type="hidden" value="([^"]+)"', page)[1]
+
+    def post(self, text: str, email: str) -> requests.Response:
+        return self.session.post(
+            self.url + ARTICLE,
+            data={
+                "comment": text,
+                "name": "Load Tester",
+                "email": email,
+                "csrf_token": self.token,
+                "rendered_at": self.stamp,
+            },
+            allow_redirects=False,
+            timeout=30,
+        )
+
+
+def test_2000_comments_from_32_clients_are_all_kept(server):
+    clients, per_client = 32, 63  # 2,016 comments
+    acknowledged: list[tuple[int, str]] = []
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def run(n: int) -> None:
+        commenter = Commenter(server.url)
+        for i in range(per_client):
+            text = f"load test comment {n}-{i}"
+            response = commenter.post(text, f"c{n}-{i}@example.com")
+            with lock:
+                statuses.append(response.status_code)
+                if response.status_code == 303:
+                    cid = int(response.headers["Location"].rsplit("#comment-", 1)[1])
+                    acknowledged.append((cid, text))
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(run, range(clients)))
+
+    assert len(statuses) == clients * per_client
+    assert set(statuses) == {303}, {s: statuses.count(s) for s in set(statuses)}
+    stored = dict(server.rows("SELECT id, body FROM comments"))
+    assert len(acknowledged) == clients * per_client
+    assert all(stored.get(cid) == text for cid, text in acknowledged)
+    log = server.log.read_text()
+    assert "database is locked" not in log
+    assert "Traceback" not in log
+
+
+def test_two_moderators_at_once_one_wins_the_other_is_told(server):
+    server.flask(
+        "moderators", "add", "one@example.com", "--password-stdin", stdin=MODERATOR_PASSWORD + "\n"
+    )
+    Commenter(server.url).post("please moderate me", "held@example.com")
+    [(cid,)] = server.rows("SELECT id FROM comments")
+
+    def moderator_session() -> tuple[requests.Session, str]:
+        session = requests.Session()
+        page = session.get(server.url + "/auth/login", timeout=10).text
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
+        session.post(
+            server.url + "/auth/login",
+            data={"email": "one@example.com", "password": MODERATOR_PASSWORD, "csrf_token": token},
+            timeout=30,
+        )
+        queue = session.get(server.url + "/moderation/", timeout=10).text
+        return session, re.search(r'name="csrf_token" value="([^"]+)"', queue)[1]
+
+    sessions = [moderator_session() for _ in range(8)]
+    barrier = threading.Barrier(len(sessions))
+
+    def act(index: int) -> str:
+        session, token = sessions[index]
+        action = "approve" if index % 2 else "spam"
+        barrier.wait()
+        session.post(
+            f"{server.url}/moderation/comments/{cid}/{action}",
+            data={"expected": "pending", "csrf_token": token, "next": "/moderation/"},
+            allow_redirects=False,
+            timeout=30,
+        )
+        return session.get(server.url + "/moderation/", timeout=10).text
+
+    with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
+        pages = list(pool.map(act, range(len(sessions))))
+
+    told = sum("Someone changed this comment meanwhile" in page for page in pages)
+    won = sum(f"Comment {cid} " in page for page in pages)
+    assert (won, told) == (1, len(sessions) - 1)
+    events = server.rows("SELECT action FROM moderation_events")
+    assert len(events) == 1
+    [(status,)] = server.rows("SELECT status FROM comments")
+    assert status == {"approve": "approved", "spam": "spam"}[events[0][0]]
+
+
+def test_kill_9_during_a_write_storm_loses_no_acknowledged_comment(server):
+    acknowledged: list[str] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def storm(n: int) -> None:
+        commenter = Commenter(server.url)
+        i = 0
+        while not stop.is_set():
+            text = f"storm {n}-{i}"
+            try:
+                response = commenter.post(text, f"s{n}-{i}@example.com")
+            except requests.RequestException:
+                return  # the server is gone
+            if response.status_code == 303:
+                with lock:
+                    acknowledged.append(text)
+            i += 1
+
+    threads = [threading.Thread(target=storm, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    time.sleep(2.0)
+    server.kill()
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert len(acknowledged) > 50
+    assert server.rows("PRAGMA integrity_check") == [("ok",)]
+    stored = {body for (body,) in server.rows("SELECT body FROM comments")}
+    missing = [text for text in acknowledged if text not in stored]
+    assert missing == []
+
+    server.start()  # and it comes back
+    assert requests.get(server.url + ARTICLE, timeout=10).status_code == 200
