@@ -46,6 +46,10 @@ def test_valid_form(validate):
         ("website", "https://", "such as https://example.com"),
         ("website", "https://exa mple.com", "such as https://example.com"),
         ("website", "https://user:pw@example.com", "user name or password"),
+        # Found by Hypothesis: these made urlsplit raise, and the page answer 500.
+        ("website", "[", "such as https://example.com"),
+        ("website", "[]", "such as https://example.com"),
+        ("website", "https://example.com:port/", "such as https://example.com"),
         ("website", "https://example.com/" + "p" * 200, "at most 200 characters"),
         ("name", "Ada\u202eevil", "control character"),
         ("name", "Ada\nBcc: x", "control character"),

@@ -86,13 +86,19 @@ def web_address(form, field) -> None:
     value = field.data
     if not _SCHEME.match(value) or value.lower().startswith(("localhost:", "www.")):
         value = "https://" + value
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
+    except ValueError:
+        raise ValidationError(
+            "Website must be a web address such as https://example.com."
+        ) from None
     if parts.scheme.lower() not in {"http", "https"}:
         raise ValidationError(
             "Website must be a web address starting with http:// or https:// "
             "(other kinds of link, such as javascript: or data:, are not allowed)."
         )
-    host = parts.hostname or ""
     if not host or ("." not in host and host != "localhost") or re.search(r"\s", value):
         raise ValidationError("Website must be a web address such as https://example.com.")
     if parts.username or parts.password:
