@@ -163,12 +163,14 @@ def published_articles() -> list[Article]:
 
 
 def article_by_slug(slug: str) -> Article:
-    """Return the article with its remedies loaded.
+    """Return the article with its remedies and their items loaded.
 
     :raise 404: when no article has that slug.
     """
     article = db.session.scalar(
-        select(Article).where(Article.slug == slug).options(selectinload(Article.remedies))
+        select(Article)
+        .where(Article.slug == slug)
+        .options(selectinload(Article.remedies).selectinload(Remedy.items))
     )
     if article is None:
         abort(404)
