@@ -63,6 +63,8 @@ class Config:
     # X-Forwarded-For / -Proto / -Host headers are trusted only when this is set; with 0,
     # a client cannot fake its address to dodge the rate limits.
     TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
+    # Rendered pages each worker keeps for anonymous readers (0 turns the cache off).
+    PAGE_CACHE_SIZE = _env_int("PAGE_CACHE_SIZE", 256)
     # Requests larger than this are refused with a friendly 413.
     MAX_CONTENT_LENGTH = 64 * 1024
     SESSION_COOKIE_HTTPONLY = True

@@ -69,6 +69,11 @@ def register_extensions(app: Flask) -> None:
     from app.extensions import csrf, db, login_manager, migrate
 
     ensure_sqlite_folder(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A SQLite "connection" is a file handle: pinging it on every checkout is waste.
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+        options.pop("pool_pre_ping", None)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     crypto.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
@@ -80,9 +85,11 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per area of the site."""
+    from app import static_files
     from app.auth import bp as auth_bp
     from app.content import bp as content_bp
     from app.content.routing import ArticleSlugConverter, SlugConverter
+    from app.health import bp as health_bp
     from app.moderation import bp as moderation_bp
     from app.moderation import email_actions_bp
 
@@ -92,6 +99,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(email_actions_bp)
+    app.register_blueprint(health_bp)
+    static_files.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -1,8 +1,7 @@
 """Sending mail without ever holding up a request.
 
-Messages are handed to a small thread pool and delivered over SMTP; a failure is
-logged, never raised to the caller.  With no ``MAIL_SERVER`` configured, messages are
-logged instead of sent.
+Mail jobs run on a small thread pool and deliver over SMTP; a failure is logged, never
+raised to the caller.
 """
 
 from __future__ import annotations
@@ -112,21 +111,16 @@ def deliver(settings: MailSettings, messages: list[EmailMessage]) -> int:
         return 0
 
 
-def send(messages: list[EmailMessage]) -> Future | None:
-    """Queue ``messages`` for delivery and return at once.
+def in_background(job, *args) -> Future:
+    """Run ``job(*args)`` on the mail thread, inside this app's context; log failures."""
+    app = current_app._get_current_object()
 
-    :return: the delivery's Future (resolving to the number sent), or None when no mail
-        server is configured and the messages were only logged.
-    """
-    if not messages:
-        return None
-    config = current_app.config
-    if not config["MAIL_SERVER"]:
-        for message in messages:
-            log.info(
-                "Mail not sent (no MAIL_SERVER): to=%s subject=%s",
-                message["To"],
-                message["Subject"],
-            )
-        return None
-    return _pool().submit(deliver, MailSettings.from_config(config), messages)
+    def run():
+        with app.app_context():
+            try:
+                return job(*args)
+            except Exception:
+                log.exception("A background mail job failed")
+                return None
+
+    return _pool().submit(run)

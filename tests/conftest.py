@@ -130,7 +130,7 @@ def add_comment(app):
     """Store a comment directly, for tests about what readers see."""
     from datetime import UTC, datetime, timedelta
 
-    from app.comments.services import digest_of
+    from app.comments.services import PageKey, digest_of, touch_pages
     from app.models import Comment, CommentStatus
 
     counter = iter(range(1, 1_000_000))
@@ -169,6 +169,8 @@ def add_comment(app):
                 reason="test",
             )
             db.session.add(comment)
+            db.session.flush()
+            touch_pages([PageKey(article.id, remedy_id)])
             db.session.commit()
             return comment.id
 

@@ -152,3 +152,21 @@ def test_cli_import_refuses_binary(runner, tmp_path):
     result = runner.invoke(args=["content", "import", str(path)])
     assert result.exit_code != 0
     assert "not UTF-8 text" in result.output
+
+
+def test_an_edit_bumps_cache_versions_and_a_reload_does_not(app):
+    def versions():
+        return (
+            db.session.scalar(select(Article.cache_version)),
+            sorted(db.session.scalars(select(Remedy.cache_version))),
+        )
+
+    with app.app_context():
+        upsert_article(make_article())
+        first = versions()
+        upsert_article(make_article())
+        assert versions() == first
+        upsert_article(make_article(title="A new title"))
+        article_version, remedy_versions = versions()
+        assert article_version == first[0] + 1
+        assert remedy_versions == [v + 1 for v in first[1]]

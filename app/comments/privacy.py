@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import selectinload, undefer
 
-from app.comments.services import digest_of, remove_for_good
+from app.comments.services import PageKey, digest_of, remove_for_good, touch_pages
 from app.content.pages import Page
 from app.crypto import cipher
 from app.db import write_transaction
@@ -129,6 +129,7 @@ def erase_by_email(email: str, now: datetime | None = None) -> tuple[int, int]:
             .order_by(Comment.id.desc())  # replies first, so a thread of one's own goes
         ).all()
         deleted = kept = 0
+        touch_pages({PageKey.of(c) for c in comments}, now)
         for comment in comments:
             comment_id = comment.id
             remove_for_good(comment, now)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from app.comments import policy
@@ -24,7 +24,7 @@ from app.comments.policy import (
 from app.comments.text import email_digest
 from app.db import write_transaction
 from app.extensions import db
-from app.models import Comment, CommentRevision, CommentStatus, utcnow
+from app.models import Article, Comment, CommentRevision, CommentStatus, Remedy, utcnow
 
 MAX_USER_AGENT = 255
 
@@ -141,6 +141,8 @@ def submit_comment(page: PageKey, new: NewComment, now: datetime | None = None) 
         )
         db.session.add(comment)
         db.session.flush()
+        if comment.status is CommentStatus.APPROVED:
+            touch_pages([page], now)
     return comment
 
 
@@ -182,6 +184,36 @@ def _has_approved(digest: str, name: str) -> bool:
         )
     )
     return bool(db.session.scalar(query))
+
+
+def touch_pages(pages: set[PageKey] | list[PageKey], now: datetime | None = None) -> None:
+    """Recount approved comments on ``pages`` and bump their cache versions.
+
+    Call inside the write transaction that changed comments on those pages: every
+    worker's rendered-page cache is keyed on these versions, so the change shows at once.
+    The article is bumped too, for the counts in its table of contents.
+    """
+    now = now or utcnow()
+    for page in set(pages):
+        count = (
+            select(func.count())
+            .where(page.clause(), Comment.status == CommentStatus.APPROVED)
+            .scalar_subquery()
+        )
+        bump = {"cache_version": Article.cache_version + 1, "changed_at": now}
+        if page.remedy_id is None:
+            db.session.execute(
+                update(Article)
+                .where(Article.id == page.article_id)
+                .values(comment_count=count, **bump)
+            )
+            continue
+        db.session.execute(
+            update(Remedy)
+            .where(Remedy.id == page.remedy_id)
+            .values(comment_count=count, cache_version=Remedy.cache_version + 1, changed_at=now)
+        )
+        db.session.execute(update(Article).where(Article.id == page.article_id).values(**bump))
 
 
 def remove_for_good(comment: Comment, now: datetime) -> None:
@@ -267,20 +299,13 @@ class CommentListing:
     approved_count: int
 
 
-def approved_count(page: PageKey) -> int:
-    """Return how many approved comments a page has."""
-    query = select(func.count()).where(page.clause(), Comment.status == CommentStatus.APPROVED)
-    return db.session.scalar(query) or 0
-
-
-def approved_counts(article_id: int) -> dict[int | None, int]:
-    """Return approved comment counts per page of an article (None: the article itself)."""
-    query = (
-        select(Comment.remedy_id, func.count())
-        .where(Comment.article_id == article_id, Comment.status == CommentStatus.APPROVED)
-        .group_by(Comment.remedy_id)
-    )
-    return {remedy_id: count for remedy_id, count in db.session.execute(query)}
+def stored_count(page: PageKey) -> int:
+    """Return a page's approved comments as kept by ``touch_pages`` (no counting)."""
+    if page.remedy_id is None:
+        row = db.session.get(Article, page.article_id)  # already loaded: no query
+    else:
+        row = db.session.get(Remedy, page.remedy_id)
+    return row.comment_count if row is not None else 0
 
 
 def list_comments(
@@ -310,7 +335,7 @@ def list_comments(
     )
     replies = _replies(roots, own_ids)
     threads = build_threads(roots, replies, max_depth, own_ids)
-    return CommentListing(threads, number, pages, approved_count(page))
+    return CommentListing(threads, number, pages, stored_count(page))
 
 
 def _replies(roots: list[Comment], own_ids: frozenset[int]) -> list[Comment]:

@@ -14,7 +14,7 @@ from app.comments import remember
 from app.comments import services as comments
 from app.comments.forms import CommentForm, form_stamp, seconds_since_stamp
 from app.comments.policy import CommentRefused
-from app.content import seo
+from app.content import page_cache, seo
 from app.content.pages import Page
 from app.extensions import db
 from app.models import Comment, CommentStatus
@@ -38,8 +38,9 @@ def _remember_own(comment: Comment) -> None:
     session[OWN_COMMENTS] = [*ids, comment.id][-MAX_OWN:]
 
 
-def _page_number() -> int:
-    return request.args.get("page", default=1, type=int) or 1
+def page_number() -> int:
+    """The page of comments asked for (1 when missing or not a positive number)."""
+    return max(1, request.args.get("page", default=1, type=int) or 1)
 
 
 def _reply_target(page: Page, parent_id: int | None) -> Comment | None:
@@ -65,36 +66,47 @@ def _blank_form(page: Page) -> CommentForm:
 
 
 def show(page: Page, form: CommentForm | None = None, status: int = 200):
-    """Render a page with its comments and the comment form."""
+    """Render a page with its comments and the comment form.
+
+    Anonymous readers get the page from the rendered-page cache; anyone with something
+    of their own on it (a held comment, a notice, saved details, a form being corrected)
+    gets it rendered afresh.
+    """
+    if form is None and page_cache.cacheable():
+        number = page_number()
+        return page_cache.respond(page, number, lambda stamp: _render(page, None, stamp))
+    return _render(page, form), status
+
+
+def _render(page: Page, form: CommentForm | None, stamp: str | None = None) -> str:
     config = current_app.config
     form = form or _blank_form(page)
-    if not seconds_since_stamp(form.rendered_at.data):
+    if stamp is not None:
+        form.rendered_at.data = stamp
+    elif not seconds_since_stamp(form.rendered_at.data):
         form.rendered_at.data = form_stamp()
     listing = comments.list_comments(
         page.key,
-        number=_page_number(),
+        number=page_number(),
         per_page=config["COMMENTS_PER_PAGE"],
         max_depth=config["COMMENTS_THREAD_DEPTH"],
         own_ids=own_comment_ids(),
     )
-    article = page.article
     previous, following = page.neighbours
     params = {"page": listing.page} if listing.page > 1 else {}
-    context = {
-        "page": page,
-        "article": article,
-        "remedy": page.remedy,
-        "previous": previous,
-        "next": following,
-        "comments": listing,
-        "comment_counts": comments.approved_counts(article.id) if page.remedy is None else {},
-        "form": form,
-        "reply_to": _reply_target(page, form.parent_id.data),
-        "canonical": seo.absolute_url(page.url(**params)),
-        "structured_data": seo.page_data(article, page.remedy),
-    }
-    template = "content/article.html" if page.remedy is None else "content/remedy.html"
-    return render_template(template, **context), status
+    return render_template(
+        "content/article.html" if page.remedy is None else "content/remedy.html",
+        page=page,
+        article=page.article,
+        remedy=page.remedy,
+        previous=previous,
+        next=following,
+        comments=listing,
+        form=form,
+        reply_to=_reply_target(page, form.parent_id.data),
+        canonical=seo.absolute_url(page.url(**params)),
+        structured_data=seo.page_data(page.article, page.remedy),
+    )
 
 
 def post(page: Page) -> Response | tuple[str, int]:

@@ -18,7 +18,7 @@ from app.content.importer import (
 )
 from app.db import write_transaction
 from app.extensions import db
-from app.models import Article, Comment, Remedy, RemedyItem
+from app.models import Article, Comment, Remedy, RemedyItem, utcnow
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,18 @@ def upsert_article(parsed: ParsedArticle, today: date | None = None) -> LoadResu
         article.updated_on = parsed.updated_on or today
         article.reviewed_on = parsed.reviewed_on or article.reviewed_on
 
+        session = db.session()
+        changed = created or session.is_modified(article)
         added, removed = _sync_remedies(article, parsed.remedies)
+        changed = changed or added or removed or session.new
+        if changed or any(map(session.is_modified, session.dirty)):
+            # New text on the article's pages: bump their cache versions.
+            now = utcnow()
+            article.cache_version = (article.cache_version or 0) + 1
+            article.changed_at = now
+            for remedy in article.remedies:
+                remedy.cache_version = (remedy.cache_version or 0) + 1
+                remedy.changed_at = now
     return LoadResult(article, created, added, removed)
 
 
@@ -160,6 +171,11 @@ def published_articles() -> list[Article]:
         .order_by(Article.published_on.desc(), Article.id)
     )
     return list(db.session.scalars(query))
+
+
+def article_slugs() -> list[str]:
+    """Return every article's slug (one light query)."""
+    return list(db.session.scalars(select(Article.slug).order_by(Article.id)))
 
 
 def article_by_slug(slug: str) -> Article:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request, url_for
 
-from app.content import comment_flow, seo, services
+from app.content import comment_flow, page_cache, seo, services
 from app.content.pages import Page
 from app.extensions import csrf
 
@@ -14,6 +14,11 @@ bp = Blueprint("content", __name__)
 @bp.get("/")
 def index():
     """Show the article, or a list of articles when there are several."""
+    slugs = services.article_slugs()
+    if len(slugs) == 1:
+        cached = page_cache.serve_cached(slugs[0], None, comment_flow.page_number())
+        if cached is not None:
+            return cached
     articles = services.published_articles()
     if len(articles) == 1:
         return comment_flow.show(Page(articles[0]))
@@ -27,6 +32,10 @@ def article(slug: str):
 
     :raise 404: for an unknown slug.
     """
+    if request.method == "GET":
+        cached = page_cache.serve_cached(slug, None, comment_flow.page_number())
+        if cached is not None:
+            return cached
     page = Page(services.article_by_slug(slug))
     if request.method == "POST":
         return comment_flow.post(page)
@@ -40,6 +49,10 @@ def remedy(article_slug: str, remedy_slug: str):
 
     :raise 404: when either slug is unknown.
     """
+    if request.method == "GET":
+        cached = page_cache.serve_cached(article_slug, remedy_slug, comment_flow.page_number())
+        if cached is not None:
+            return cached
     page = Page(*services.remedy_page(article_slug, remedy_slug))
     if request.method == "POST":
         return comment_flow.post(page)

@@ -54,7 +54,8 @@ class Comment(db.Model):
         Index("ix_comments_thread", "root_id", "status"),
         Index("ix_comments_email_digest", "email_digest", "status"),
         Index("ix_comments_ip_created", "ip", "created_at"),
-        Index("ix_comments_status_created", "status", "created_at"),
+        # The moderation queue and its tab counts (tombstones have deleted_at set).
+        Index("ix_comments_status_deleted_created", "status", "deleted_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

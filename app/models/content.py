@@ -28,6 +28,12 @@ class Article(db.Model):
     reviewed_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Approved comments on the article's own page (kept up to date by the comment services).
+    comment_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Bumped whenever anything on the article page changes (its text, any comment on it
+    # or on one of its remedies): the rendered-page cache key, shared by every worker.
+    cache_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     remedies: Mapped[list[Remedy]] = relationship(
         back_populates="article",
@@ -58,6 +64,10 @@ class Remedy(db.Model):
     # Paragraphs before the list of items, then paragraphs after it.
     body: Mapped[str] = mapped_column(Text, default="")
     closing: Mapped[str] = mapped_column(Text, default="")
+    # As on Article: approved comments on this page, and its cache version.
+    comment_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    cache_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     article: Mapped[Article] = relationship(back_populates="remedies")
     items: Mapped[list[RemedyItem]] = relationship(

@@ -8,12 +8,11 @@ EMAIL_ACTION_DAYS, and work once: using one uses them all.
 
 from __future__ import annotations
 
-import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app import mail
@@ -32,7 +31,6 @@ from app.models import (
 from app.moderation import services
 from app.moderation.actions import LABELS
 
-log = logging.getLogger("relief.moderation")
 EMAIL_ACTIONS = (ModerationAction.APPROVE, ModerationAction.SPAM, ModerationAction.TRASH)
 
 
@@ -74,18 +72,32 @@ def _message_for(comment: Comment, moderator: Moderator, token_id: str):
 
 
 def notify_held(comment_id: int):
-    """Email every moderator about a held comment.  Never raises.
+    """Have every moderator emailed about a held comment, off the request path.
 
-    :return: the delivery's Future (or None when mail is only logged or nobody is told).
+    The links, tokens and messages are made and sent on the mail thread, so the
+    commenter never waits for them and a failure there never reaches them.  Never raises.
+
+    :return: the background job's Future, or None when no mail server is configured.
     """
-    try:
+    if not current_app.config["MAIL_SERVER"]:
+        mail.log.info("Mail not sent (no MAIL_SERVER): comment %s is held", comment_id)
+        return None
+    origin = current_app.config["SITE_URL"] or request.host_url
+    return mail.in_background(_notify, comment_id, origin)
+
+
+def _notify(comment_id: int, origin: str) -> int:
+    """Make one email (with its single-use links) per moderator, and send them."""
+    app = current_app._get_current_object()
+    with app.test_request_context(base_url=origin):
         now = utcnow()
-        days = current_app.config["EMAIL_ACTION_DAYS"]
+        days = app.config["EMAIL_ACTION_DAYS"]
         messages = []
         with write_transaction():
             comment = db.session.get(Comment, comment_id)
-            moderators = list(db.session.scalars(db.select(Moderator)))
-            for moderator in moderators:
+            if comment is None or comment.status is not CommentStatus.PENDING:
+                return 0  # moderated (or gone) before the mail went out
+            for moderator in db.session.scalars(db.select(Moderator)):
                 token = EmailActionToken(
                     id=secrets.token_urlsafe(24),
                     comment_id=comment.id,
@@ -95,10 +107,9 @@ def notify_held(comment_id: int):
                 )
                 db.session.add(token)
                 messages.append(_message_for(comment, moderator, token.id))
-        return mail.send(messages)
-    except Exception:  # a notification must never cost the commenter their comment
-        log.exception("Could not notify moderators about comment %s", comment_id)
-        return None
+        sent = mail.deliver(mail.MailSettings.from_config(app.config), messages)
+        db.session.remove()
+        return sent
 
 
 class LinkError(Exception):

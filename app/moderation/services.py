@@ -12,7 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased, joinedload, undefer
 
-from app.comments.services import PageKey, digest_of, remove_for_good
+from app.comments.services import PageKey, digest_of, remove_for_good, touch_pages
 from app.db import write_transaction
 from app.extensions import db
 from app.models import (
@@ -63,7 +63,8 @@ def _locked(comment_id: int) -> Comment:
 def _apply(
     comment: Comment, action: ModerationAction, moderator: Moderator, now: datetime, detail: str
 ) -> None:
-    """Change one locked comment's status (or delete it) and log it."""
+    """Change one locked comment's status (or delete it), log it, refresh its page."""
+    page = PageKey.of(comment)
     target = next_status(action, comment.status, comment.status_before_trash)
     if action is ModerationAction.DELETE:
         # The log outlives the comment: say whose it was.
@@ -71,14 +72,15 @@ def _apply(
     _log(moderator, action, comment, detail)
     if action is ModerationAction.DELETE:
         remove_for_good(comment, now)
-        return
-    if target is CommentStatus.TRASH:
-        comment.status_before_trash = comment.status
-    elif comment.status is CommentStatus.TRASH:
-        comment.status_before_trash = None
-    if target is CommentStatus.APPROVED and comment.approved_at is None:
-        comment.approved_at = now
-    comment.status = target
+    else:
+        if target is CommentStatus.TRASH:
+            comment.status_before_trash = comment.status
+        elif comment.status is CommentStatus.TRASH:
+            comment.status_before_trash = None
+        if target is CommentStatus.APPROVED and comment.approved_at is None:
+            comment.approved_at = now
+        comment.status = target
+    touch_pages([page], now)  # after the change: it recounts the approved comments
 
 
 def act(
@@ -201,6 +203,7 @@ def edit(
         )
         comment.author_name, comment.author_website, comment.body = name, website or None, body
         comment.edited_at = now
+        touch_pages([PageKey.of(comment)], now)
         _log(moderator, ModerationAction.EDIT, comment, "changed " + ", ".join(changed))
     return comment
 
@@ -237,6 +240,7 @@ def reply(parent_id: int, moderator: Moderator, body: str) -> Comment:
         )
         db.session.add(comment)
         db.session.flush()
+        touch_pages([PageKey.of(comment)], now)
         _log(moderator, ModerationAction.REPLY, comment, f"reply to comment {parent.id}")
     return comment
 

@@ -1,0 +1,191 @@
+"""Rendered pages for anonymous readers, cached in each worker.
+
+The key holds the article's and remedy's ``cache_version``, which the services bump in
+the same transaction as any change to the page; every worker reads those versions with
+the page itself, so a change shows everywhere at once and nothing needs clearing.
+
+The cached HTML has markers where the per-visitor values go (the CSRF token and the
+comment form's time stamp); they are filled in for each response.  Responses carry an
+ETag and Last-Modified, so a browser that has the page gets a 304.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app, request, session
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import Integer, column, text
+from werkzeug.wrappers import Response
+
+from app.comments import remember
+from app.comments.forms import form_stamp
+from app.content.pages import Page
+from app.extensions import db
+from app.models import UTCDateTime
+
+CSRF_MARK = "__RELIEF_CSRF_TOKEN__"
+STAMP_MARK = "__RELIEF_FORM_STAMP__"
+_CSRF_BYTES = CSRF_MARK.encode()
+_STAMP_BYTES = STAMP_MARK.encode()
+# Session keys that do not personalise a page: Flask-WTF's raw CSRF token, and the
+# "fresh login" flag Flask-Login sets on every anonymous request.
+NEUTRAL_SESSION_KEYS = frozenset({"csrf_token", "_fresh"})
+
+
+class RenderedPages:
+    """A small thread-safe LRU of page templates."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._pages: OrderedDict[tuple, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> bytes | None:
+        with self._lock:
+            html = self._pages.get(key)
+            if html is not None:
+                self._pages.move_to_end(key)
+            return html
+
+    def put(self, key: tuple, html: bytes) -> None:
+        with self._lock:
+            self._pages[key] = html
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+
+
+def pages() -> RenderedPages:
+    """This app's cache (one per worker process)."""
+    cache = current_app.extensions.get("relief.page_cache")
+    if cache is None:
+        cache = RenderedPages(current_app.config["PAGE_CACHE_SIZE"])
+        current_app.extensions["relief.page_cache"] = cache
+    return cache
+
+
+def cacheable() -> bool:
+    """Whether this request sees the same page as every anonymous reader."""
+    return (
+        current_app.config["PAGE_CACHE_SIZE"] > 0
+        and request.method == "GET"
+        and set(request.args) <= {"page"}
+        and remember.COOKIE not in request.cookies
+        and not (set(session.keys()) - NEUTRAL_SESSION_KEYS)
+    )
+
+
+@dataclass(frozen=True)
+class Versions:
+    """What identifies a rendering of a page: ids, versions and when they last changed."""
+
+    article_id: int
+    article_version: int
+    article_changed: datetime
+    remedy_id: int | None = None
+    remedy_version: int | None = None
+    remedy_changed: datetime | None = None
+
+    @classmethod
+    def of(cls, page: Page) -> Versions:
+        """The versions of a page already loaded."""
+        article, remedy = page.article, page.remedy
+        return cls(
+            article.id,
+            article.cache_version,
+            article.changed_at,
+            remedy.id if remedy else None,
+            remedy.cache_version if remedy else None,
+            remedy.changed_at if remedy else None,
+        )
+
+    @property
+    def changed(self) -> datetime:
+        return max(filter(None, (self.article_changed, self.remedy_changed)))
+
+
+# Plain SQL: on this hot path the ORM's statement building cost more than the query.
+_ARTICLE_VERSIONS = text(
+    "SELECT id, cache_version, changed_at FROM articles WHERE slug = :article"
+).columns(id=Integer, cache_version=Integer, changed_at=UTCDateTime)
+_REMEDY_VERSIONS = text(
+    "SELECT a.id, a.cache_version, a.changed_at, r.id, r.cache_version, r.changed_at"
+    " FROM articles a JOIN remedies r ON r.article_id = a.id"
+    " WHERE a.slug = :article AND r.slug = :remedy"
+).columns(
+    column("a_id", Integer),
+    column("a_version", Integer),
+    column("a_changed", UTCDateTime),
+    column("r_id", Integer),
+    column("r_version", Integer),
+    column("r_changed", UTCDateTime),
+)
+
+
+def lookup(article_slug: str, remedy_slug: str | None) -> Versions | None:
+    """Read a page's versions with one light query (no article text, no objects)."""
+    connection = db.session.connection()
+    if remedy_slug is None:
+        row = connection.execute(_ARTICLE_VERSIONS, {"article": article_slug}).first()
+    else:
+        row = connection.execute(
+            _REMEDY_VERSIONS, {"article": article_slug, "remedy": remedy_slug}
+        ).first()
+    return Versions(*row) if row else None
+
+
+def key_for(versions: Versions, number: int) -> tuple:
+    """The cache key: the page and its versions, the page of comments, the origin."""
+    return (
+        versions.article_id,
+        versions.article_version,
+        versions.remedy_id,
+        versions.remedy_version,
+        number,
+        current_app.config["SITE_URL"] or request.host_url,
+    )
+
+
+def serve_cached(article_slug: str, remedy_slug: str | None, number: int) -> Response | None:
+    """Answer from the cache without loading the page, or None (render it instead)."""
+    if not cacheable():
+        return None
+    versions = lookup(article_slug, remedy_slug)
+    if versions is None:
+        return None
+    template = pages().get(key_for(versions, number))
+    return _response(template, versions, number) if template is not None else None
+
+
+def respond(page: Page, number: int, render) -> Response:
+    """Render the page with ``render(stamp)``, keep it in the cache, and answer."""
+    versions = Versions.of(page)
+    html = render(STAMP_MARK)
+    template = html.replace(generate_csrf(), CSRF_MARK).encode("utf-8")
+    pages().put(key_for(versions, number), template)
+    return _response(template, versions, number)
+
+
+def _response(template: bytes, versions: Versions, number: int) -> Response:
+    token = generate_csrf()
+    body = template.replace(_CSRF_BYTES, token.encode()).replace(
+        _STAMP_BYTES, form_stamp().encode()
+    )
+    response = Response(body, mimetype="text/html")
+    key = key_for(versions, number)
+    digest = hashlib.sha256(repr((key, session.get("csrf_token"))).encode()).hexdigest()
+    response.set_etag(digest[:32], weak=True)
+    response.last_modified = versions.changed
+    # Per visitor (the CSRF token), and always revalidated: cheap with the ETag.
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
+    return response.make_conditional(request)

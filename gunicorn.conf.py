@@ -1,0 +1,27 @@
+"""gunicorn settings for production (`make serve`) and the benchmark.
+
+Every value can be overridden from the environment.  Sync workers, one per CPU: on the
+2-core benchmark machine they served Relief's pages faster than gthread workers, whose
+keep-alive connections can leave one worker idle under load (see README, Performance).
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count()))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+threads = int(os.environ.get("GUNICORN_THREADS", 1))
+# A request that takes longer than this is killed and logged; writes wait at most the
+# SQLite busy timeout (10 s), well inside it.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then, so that a slow leak can never grow for ever.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 0))
+max_requests_jitter = max_requests // 10
+accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+# Application code is imported in each worker, after the fork: no shared connections.
+preload_app = False
