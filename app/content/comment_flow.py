@@ -15,7 +15,7 @@ from app.comments import services as comments
 from app.comments.forms import CommentForm, form_stamp, seconds_since_stamp
 from app.comments.policy import CommentRefused
 from app.content import page_cache, seo
-from app.content.pages import Page
+from app.content.pages import Page, PageAddress
 from app.extensions import db
 from app.models import Comment, CommentStatus
 from app.moderation import notifications
@@ -109,14 +109,14 @@ def _render(page: Page, form: CommentForm | None, stamp: str | None = None) -> s
     )
 
 
-def post(page: Page) -> Response | tuple[str, int]:
+def post(page: PageAddress) -> Response | tuple[str, int]:
     """Take a comment: refuse it kindly, or store it and redirect to it."""
     form = CommentForm()
     if not form.validate():
         csrf_failed = bool(getattr(form, "csrf_token", None) and form.csrf_token.errors)
         if csrf_failed:
             form.csrf_token.errors = [CSRF_MESSAGE]
-        return show(page, form, status=400 if csrf_failed else 422)
+        return show(page.load(), form, status=400 if csrf_failed else 422)
     new = comments.NewComment(
         name=form.name.data,
         email=form.email.data,
@@ -132,11 +132,11 @@ def post(page: Page) -> Response | tuple[str, int]:
         comment = comments.submit_comment(page.key, new)
     except CommentRefused as refusal:
         form[refusal.field].errors = [*form[refusal.field].errors, str(refusal)]
-        return show(page, form, status=refusal.http_status)
+        return show(page.load(), form, status=refusal.http_status)
     return _after_comment(page, form, comment)
 
 
-def _after_comment(page: Page, form: CommentForm, comment: Comment) -> Response:
+def _after_comment(page: PageAddress, form: CommentForm, comment: Comment) -> Response:
     if comment.status is CommentStatus.APPROVED:
         flash("Thank you: your comment is published.", "success")
     else:

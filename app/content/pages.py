@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import url_for
@@ -48,3 +49,27 @@ class Page:
         previous = remedies[index - 1] if index > 0 else None
         following = remedies[index + 1] if index + 1 < len(remedies) else None
         return previous, following
+
+
+@dataclass(frozen=True)
+class PageAddress:
+    """A page known by its slugs and ids only: enough to take a comment and redirect.
+
+    ``load`` fetches the whole page, for the rarer answers that render it.
+    """
+
+    article_slug: str
+    remedy_slug: str | None
+    key: PageKey
+    load: Callable[[], Page]
+
+    def url(self, **params) -> str:
+        """Return the page's path, as ``Page.url`` does."""
+        if self.remedy_slug is None:
+            return url_for("content.article", slug=self.article_slug, **params)
+        return url_for(
+            "content.remedy",
+            article_slug=self.article_slug,
+            remedy_slug=self.remedy_slug,
+            **params,
+        )

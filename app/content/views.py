@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 
+from app.comments.services import PageKey
 from app.content import comment_flow, page_cache, seo, services
-from app.content.pages import Page
+from app.content.pages import Page, PageAddress
 from app.extensions import csrf
 
 bp = Blueprint("content", __name__)
@@ -32,14 +33,12 @@ def article(slug: str):
 
     :raise 404: for an unknown slug.
     """
-    if request.method == "GET":
-        cached = page_cache.serve_cached(slug, None, comment_flow.page_number())
-        if cached is not None:
-            return cached
-    page = Page(services.article_by_slug(slug))
     if request.method == "POST":
-        return comment_flow.post(page)
-    return comment_flow.show(page)
+        return comment_flow.post(address(slug, None))
+    cached = page_cache.serve_cached(slug, None, comment_flow.page_number())
+    if cached is not None:
+        return cached
+    return comment_flow.show(Page(services.article_by_slug(slug)))
 
 
 @bp.route("/<article_slug:article_slug>/<slug:remedy_slug>/", methods=["GET", "POST"])
@@ -49,14 +48,30 @@ def remedy(article_slug: str, remedy_slug: str):
 
     :raise 404: when either slug is unknown.
     """
-    if request.method == "GET":
-        cached = page_cache.serve_cached(article_slug, remedy_slug, comment_flow.page_number())
-        if cached is not None:
-            return cached
-    page = Page(*services.remedy_page(article_slug, remedy_slug))
     if request.method == "POST":
-        return comment_flow.post(page)
-    return comment_flow.show(page)
+        return comment_flow.post(address(article_slug, remedy_slug))
+    cached = page_cache.serve_cached(article_slug, remedy_slug, comment_flow.page_number())
+    if cached is not None:
+        return cached
+    return comment_flow.show(Page(*services.remedy_page(article_slug, remedy_slug)))
+
+
+def address(article_slug: str, remedy_slug: str | None) -> PageAddress:
+    """The page a comment is sent to, found with one light query.
+
+    :raise 404: when either slug is unknown.
+    """
+    versions = page_cache.lookup(article_slug, remedy_slug)
+    if versions is None:
+        abort(404)
+
+    def load() -> Page:
+        if remedy_slug is None:
+            return Page(services.article_by_slug(article_slug))
+        return Page(*services.remedy_page(article_slug, remedy_slug))
+
+    key = PageKey(versions.article_id, versions.remedy_id)
+    return PageAddress(article_slug, remedy_slug, key, load)
 
 
 @bp.get("/sitemap.xml")

@@ -5,10 +5,13 @@ a line in the log.
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased, joinedload, undefer
 
@@ -110,6 +113,7 @@ def act(
             _apply(comment, action, moderator, now, detail)
         except ActionNotAllowed as exc:
             raise ModerationError(str(exc)) from None
+    forget_counts()
     return f"Comment {comment_id} {PAST_TENSE[action]}."
 
 
@@ -152,6 +156,7 @@ def act_on_many(ids: list[int], action: ModerationAction, moderator: Moderator) 
             except ActionNotAllowed:
                 skipped += 1
             db.session.flush()
+    forget_counts()
     return BulkResult(done, skipped)
 
 
@@ -242,6 +247,7 @@ def reply(parent_id: int, moderator: Moderator, body: str) -> Comment:
         db.session.flush()
         touch_pages([PageKey.of(comment)], now)
         _log(moderator, ModerationAction.REPLY, comment, f"reply to comment {parent.id}")
+    forget_counts()
     return comment
 
 
@@ -267,8 +273,21 @@ class QueuePage:
     total: int
 
 
+_counts_lock = threading.Lock()
+_counts: tuple[float, dict[CommentStatus, int]] | None = None
+
+
 def status_counts() -> dict[CommentStatus, int]:
-    """Return how many comments each tab holds."""
+    """Return how many comments each tab holds.
+
+    Counting every comment takes milliseconds with 100,000 stored, so each worker keeps
+    the counts for MODERATION_COUNTS_SECONDS (and drops them after its own actions).
+    """
+    global _counts
+    max_age = current_app.config["MODERATION_COUNTS_SECONDS"]
+    with _counts_lock:
+        if _counts is not None and time.monotonic() - _counts[0] < max_age:
+            return dict(_counts[1])
     rows = db.session.execute(
         select(Comment.status, func.count())
         .where(Comment.deleted_at.is_(None))
@@ -276,7 +295,16 @@ def status_counts() -> dict[CommentStatus, int]:
     )
     counts = dict.fromkeys(CommentStatus, 0)
     counts.update({status: count for status, count in rows})
-    return counts
+    with _counts_lock:
+        _counts = (time.monotonic(), counts)
+    return dict(counts)
+
+
+def forget_counts() -> None:
+    """Drop this worker's tab counts (after an action, so the moderator sees it)."""
+    global _counts
+    with _counts_lock:
+        _counts = None
 
 
 def _like(term: str) -> str:
@@ -307,7 +335,11 @@ def queue(filters: QueueFilter, number: int, per_page: int) -> QueuePage:
         conditions.append(filters.page.clause())
     if filters.search.strip():
         conditions.append(_search_clause(filters.search))
-    total = db.session.scalar(select(func.count()).select_from(Comment).where(*conditions)) or 0
+    if filters.page is None and not filters.search.strip():
+        total = status_counts()[filters.status]
+    else:
+        total = db.session.scalar(select(func.count()).select_from(Comment).where(*conditions))
+        total = total or 0
     pages = max(1, -(-total // per_page))
     number = min(max(1, number), pages)
     parent = aliased(Comment)
