@@ -6,10 +6,16 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run install migrate content test audit lint format clean
+.PHONY: run serve bench install migrate content test audit lint format clean
 
 run: migrate content  ## Set up and serve on http://127.0.0.1:5000
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+serve: migrate content  ## Production-style: gunicorn with gunicorn.conf.py (set RELIEF_CONFIG=production etc.)
+	$(BIN)/gunicorn -c gunicorn.conf.py "app:create_app()"
+
+bench: install  ## The benchmark (about 10 minutes): Relief vs a Flask hello-world and Isso
+	$(BIN)/python bench/run.py
 
 install: $(VENV)/.installed  ## Create the virtualenv and install the app with its test tools
 

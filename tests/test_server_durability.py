@@ -27,11 +27,11 @@ ARTICLE = "/relieve-back-spasms/"
 
 
 class Server:
-    """gunicorn serving the production config on a fresh SQLite file."""
+    """gunicorn serving the production config on a fresh SQLite file (or ``database_url``)."""
 
-    def __init__(self, tmp_path: Path):
+    def __init__(self, tmp_path: Path, database_url: str | None = None, name: str = "gunicorn"):
         self.db = tmp_path / "relief.sqlite3"
-        self.log = tmp_path / "gunicorn.log"
+        self.log = tmp_path / f"{name}.log"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -39,7 +39,7 @@ class Server:
             "RELIEF_CONFIG": "production",
             "SECRET_KEY": "durability-" + "s" * 40,
             "EMAIL_ENCRYPTION_KEYS": generate_key(),
-            "DATABASE_URL": f"sqlite:///{self.db}",
+            "DATABASE_URL": database_url or f"sqlite:///{self.db}",
             "SESSION_COOKIE_SECURE": "false",
             "COMMENTS_FLOOD_SECONDS": "0",
             "MAIL_SERVER": "",
@@ -268,3 +268,49 @@ def test_kill_9_during_a_write_storm_loses_no_acknowledged_comment(server):
 
     server.start()  # and it comes back
     assert requests.get(server.url + ARTICLE, timeout=10).status_code == 200
+
+
+@pytest.fixture
+def shared_database_url(tmp_path):
+    """PostgreSQL (a schema of its own) when TEST_DATABASE_URL names it, else a SQLite file."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+        return
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    schema = f"two_processes_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+def test_the_flood_limit_holds_across_two_app_processes(tmp_path, shared_database_url):
+    """Two separate servers on one database: a comment to one counts at the other."""
+    first = Server(tmp_path, shared_database_url, "first")
+    second = Server(tmp_path, shared_database_url, "second")
+    second.env["SECRET_KEY"] = first.env["SECRET_KEY"]
+    second.env["EMAIL_ENCRYPTION_KEYS"] = first.env["EMAIL_ENCRYPTION_KEYS"]
+    for server in (first, second):
+        server.env["COMMENTS_FLOOD_SECONDS"] = "15"
+    first.setup()
+    first.start()
+    second.start()
+    try:
+        accepted = Commenter(first.url).post("first words", "one@example.com")
+        refused = Commenter(second.url).post("second words", "two@example.com")
+        same_email = Commenter(second.url).post("third words", "one@example.com")
+        assert accepted.status_code == 303
+        assert refused.status_code == 429
+        assert "posting comments too quickly" in refused.text
+        assert "second words" in refused.text  # the form keeps the text
+        assert same_email.status_code == 429
+    finally:
+        first.stop()
+        second.stop()
