@@ -33,6 +33,18 @@ def long_datetime(value: datetime | None) -> str:
     return f"{long_date(value)} at {value:%H:%M}"
 
 
+def page_window(current: int, total: int, around: int = 2) -> list[int | None]:
+    """Page numbers to link: the first, the last, and ``around`` either side of the
+    current one; None marks a gap.  A pager of 1,500 pages stays a few links long."""
+    shown = {1, total, *range(max(1, current - around), min(total, current + around) + 1)}
+    window: list[int | None] = []
+    for number in sorted(shown):
+        if window and number - (window[-1] or 0) > 1:
+            window.append(None)
+        window.append(number)
+    return window
+
+
 def canonical_url() -> str:
     """Return this page's absolute URL without its query string."""
     return seo.absolute_url(request.path)
@@ -48,4 +60,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(long_datetime)
     app.add_template_filter(render_comment, "comment_html")
     app.add_template_global(canonical_url)
+    app.add_template_global(page_window)
     app.add_template_global(identicon)

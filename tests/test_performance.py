@@ -144,3 +144,19 @@ def test_healthz_checks_the_database(app, client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.parametrize(
+    ("current", "total", "window"),
+    [
+        (1, 1, [1]),
+        (1, 5, [1, 2, 3, None, 5]),
+        (3, 5, [1, 2, 3, 4, 5]),
+        (750, 1500, [1, None, 748, 749, 750, 751, 752, None, 1500]),
+        (1500, 1500, [1, None, 1498, 1499, 1500]),
+    ],
+)
+def test_pagers_show_a_window_not_every_page(current, total, window):
+    from app.templating import page_window
+
+    assert page_window(current, total) == window
