@@ -380,3 +380,11 @@ def test_audit_log_lists_who_did_what(app, client, mod, add_comment):
 
 def test_moderation_pages_are_not_cached(client, mod):
     assert client.get("/moderation/").headers["Cache-Control"] == "no-store"
+
+
+def test_huge_comment_ids_are_404_not_500(client, mod):
+    assert client.get("/moderation/comments/99999999999999999999/edit").status_code == 404
+    response = client.post(
+        "/moderation/bulk", data={"ids": "99999999999999999999", "action": "trash"}
+    )
+    assert response.status_code == 303

@@ -166,6 +166,13 @@ def test_any_query_string_is_answered_without_a_server_error(
     assert response.status_code in {200, 302, 404, 410}, response.status_code
 
 
+def test_huge_numbers_in_the_query_string_are_harmless(app, article):
+    """Found by Hypothesis: ?replyto=<a number beyond SQLite's integers> answered 500."""
+    client = app.test_client()
+    for query in ("replyto=99999999999999999999", "page=99999999999999999999", "replyto=-5"):
+        assert client.get(f"/back-spasms/?{query}").status_code == 200
+
+
 @FIXTURES_OK
 @given(
     segment=st.text(max_size=40),

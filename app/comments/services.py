@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, union_all, update
 from sqlalchemy.orm import aliased
 
 from app.comments import policy
@@ -262,17 +262,37 @@ def visible_filter(own_ids: frozenset[int] = frozenset(), model=Comment):
 _REPLY = aliased(Comment)  # built once: a new alias per call defeats the statement cache
 
 
-def _visible_roots_filter(page: PageKey, own_ids: frozenset[int]):
+def _visible_root_branches(page: PageKey, own_ids: frozenset[int]) -> tuple:
+    """The top-level comments a reader sees, as two conditions that each use an index:
+    approved ones; and the others that are the reader's own held comments or removed
+    comments still holding public replies (shown as placeholders).
+
+    Kept apart (never OR-ed) so that the database never walks the thousands of held or
+    spam comments a page may have.
+    """
     reply = _REPLY
-    has_public_reply = (
-        exists()
-        .where(reply.root_id == Comment.id, reply.status == CommentStatus.APPROVED)
-        .correlate(Comment)
+    chosen = select(reply.root_id).where(
+        page.clause(reply), reply.status == CommentStatus.APPROVED, reply.root_id.is_not(None)
     )
-    return and_(
-        page.clause(),
-        Comment.parent_id.is_(None),
-        or_(visible_filter(own_ids), has_public_reply),
+    if own_ids:
+        chosen = chosen.union(
+            select(reply.id).where(reply.id.in_(sorted(own_ids)), page.clause(reply))
+        )
+    return (
+        and_(page.clause(), Comment.parent_id.is_(None), Comment.status == CommentStatus.APPROVED),
+        # Driven by the short list alone: its ids are already known to be on this page.
+        and_(
+            Comment.id.in_(chosen),
+            Comment.parent_id.is_(None),
+            Comment.status != CommentStatus.APPROVED,
+        ),
+    )
+
+
+def _count_roots(page: PageKey, own_ids: frozenset[int], *extra) -> int:
+    return sum(
+        db.session.scalar(select(func.count()).select_from(Comment).where(branch, *extra)) or 0
+        for branch in _visible_root_branches(page, own_ids)
     )
 
 
@@ -317,20 +337,26 @@ def list_comments(
 ) -> CommentListing:
     """Return page ``number`` of the page's threads, oldest first, threaded.
 
-    A page out of range gives the last page.  Three queries whatever the thread size:
-    the count, the page of top-level comments, and their replies.
+    A page out of range gives the last page.  A fixed number of queries whatever the
+    thread size: the counts, the page of top-level comments, and their replies.
     """
-    roots_filter = _visible_roots_filter(page, own_ids)
-    total_roots = db.session.scalar(select(func.count()).select_from(Comment).where(roots_filter))
-    pages = max(1, -(-(total_roots or 0) // per_page))
+    total_roots = _count_roots(page, own_ids)
+    pages = max(1, -(-total_roots // per_page))
     number = min(max(1, number), pages)
+    approved, others = _visible_root_branches(page, own_ids)
+    candidates = union_all(
+        select(Comment.id, Comment.created_at).where(approved),
+        select(Comment.id, Comment.created_at).where(others),
+    ).subquery()
+    page_ids = (
+        select(candidates.c.id)
+        .order_by(candidates.c.created_at, candidates.c.id)
+        .limit(per_page)
+        .offset((number - 1) * per_page)
+    )
     roots = list(
         db.session.scalars(
-            select(Comment)
-            .where(roots_filter)
-            .order_by(Comment.created_at, Comment.id)
-            .limit(per_page)
-            .offset((number - 1) * per_page)
+            select(Comment).where(Comment.id.in_(page_ids)).order_by(Comment.created_at, Comment.id)
         )
     )
     replies = _replies(roots, own_ids)
@@ -413,15 +439,12 @@ def thread_page_of(comment: Comment, per_page: int, own_ids: frozenset[int]) -> 
     """Return the page of comments on which ``comment``'s thread appears."""
     root = db.session.get(Comment, comment.root_id) if comment.root_id else comment
     page = PageKey.of(root)
-    earlier = db.session.scalar(
-        select(func.count())
-        .select_from(Comment)
-        .where(
-            _visible_roots_filter(page, own_ids | {root.id}),
-            or_(
-                Comment.created_at < root.created_at,
-                and_(Comment.created_at == root.created_at, Comment.id < root.id),
-            ),
-        )
+    earlier = _count_roots(
+        page,
+        own_ids | {root.id},
+        or_(
+            Comment.created_at < root.created_at,
+            and_(Comment.created_at == root.created_at, Comment.id < root.id),
+        ),
     )
-    return (earlier or 0) // per_page + 1
+    return earlier // per_page + 1

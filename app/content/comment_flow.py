@@ -40,12 +40,12 @@ def _remember_own(comment: Comment) -> None:
 
 def page_number() -> int:
     """The page of comments asked for (1 when missing or not a positive number)."""
-    return max(1, request.args.get("page", default=1, type=int) or 1)
+    return min(max(1, request.args.get("page", default=1, type=int) or 1), 10**6)
 
 
 def _reply_target(page: Page, parent_id: int | None) -> Comment | None:
     """Return the approved comment on this page that a reply is for, or None."""
-    if not parent_id:
+    if not parent_id or not 0 < parent_id < 2**53:  # a database integer, not any number
         return None
     parent = db.session.get(Comment, parent_id)
     if parent is None or parent.status is not CommentStatus.APPROVED:

@@ -98,7 +98,7 @@ def queue():
     )
 
 
-@bp.post("/comments/<int:comment_id>/<action>")
+@bp.post("/comments/<int(max=9007199254740991):comment_id>/<action>")
 def act(comment_id: int, action: str):
     """Approve, unapprove, spam, not spam, trash or restore one comment."""
     chosen = SINGLE_ACTIONS.get(action)
@@ -120,7 +120,7 @@ def act(comment_id: int, action: str):
     return redirect(_back(), code=303)
 
 
-@bp.route("/comments/<int:comment_id>/delete", methods=["GET", "POST"])
+@bp.route("/comments/<int(max=9007199254740991):comment_id>/delete", methods=["GET", "POST"])
 def delete(comment_id: int):
     """Confirm, then delete a spam or trashed comment for good."""
     comment = services.get_comment(comment_id) or abort(404)
@@ -133,7 +133,7 @@ def delete(comment_id: int):
     return redirect(_back(), code=303)
 
 
-@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@bp.route("/comments/<int(max=9007199254740991):comment_id>/edit", methods=["GET", "POST"])
 def edit(comment_id: int):
     """Edit a comment's text, name and website; the old version is kept."""
     comment = services.get_comment(comment_id) or abort(404)
@@ -158,7 +158,7 @@ def edit(comment_id: int):
     return render_template("moderation/edit.html", form=form, comment=comment, back=_back()), status
 
 
-@bp.route("/comments/<int:comment_id>/reply", methods=["GET", "POST"])
+@bp.route("/comments/<int(max=9007199254740991):comment_id>/reply", methods=["GET", "POST"])
 def reply(comment_id: int):
     """Reply as the site: published at once, and a pending comment is approved with it."""
     comment = services.get_comment(comment_id) or abort(404)
@@ -183,7 +183,7 @@ def reply(comment_id: int):
 @bp.post("/bulk")
 def bulk():
     """Apply one action to every selected comment (deleting asks to confirm first)."""
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit() and len(i) < 16]
     try:
         action = ModerationAction(request.form.get("action", ""))
     except ValueError:
