@@ -254,3 +254,12 @@ def smtp_server(app):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
     yield handler
     controller.stop()
+
+
+# Hypothesis: random examples on a developer's machine (failures are replayed from
+# .hypothesis/), the same examples on every CI run so that a landing is reproducible.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI") == "true":
+    _hypothesis_settings.load_profile("ci")

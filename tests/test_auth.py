@@ -206,3 +206,15 @@ class TestCommands:
         assert removed.exit_code == 0
         assert runner.invoke(args=["moderators", "remove", "mod@example.com"]).exit_code != 0
         assert "No moderators yet" in runner.invoke(args=["moderators", "list"]).output
+
+
+def test_control_characters_in_the_login_email_are_refused_not_stored(client, moderator):
+    """Found by Hypothesis on PostgreSQL: a NUL in the email reached the failures table."""
+    response = client.post("/auth/login", data={"email": "mod\x00@example.com", "password": "x"})
+    assert response.status_code == 400
+    assert b"control character" in response.data
+
+
+def test_control_characters_in_a_queue_search_are_harmless(client, moderator):
+    moderator.login()
+    assert client.get("/moderation/?q=a%00b").status_code == 200

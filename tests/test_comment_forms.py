@@ -120,3 +120,10 @@ def test_form_stamp_round_trip(app):
         assert seconds_since_stamp(stamp[:-2] + "xx", now=1004.5) is None
         assert seconds_since_stamp("", now=1.0) is None
         assert seconds_since_stamp("garbage", now=1.0) is None
+
+
+@pytest.mark.parametrize("value", ["¹", "٣", "12abc", "-1", "9" * 20])
+def test_odd_parent_ids_are_ignored(validate, value):
+    """Found by Hypothesis: "¹" passes str.isdigit() but not int()."""
+    ok, form = validate(parent_id=value)
+    assert ok and form.parent_id.data is None

@@ -6,9 +6,18 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
+from app.comments.forms import no_control_characters
+
 
 class LoginForm(FlaskForm):
     """Email and password; checks shape only, the service checks the account."""
 
-    email = StringField("Email", validators=[DataRequired("Please enter your email address.")])
+    email = StringField(
+        "Email",
+        validators=[
+            DataRequired("Please enter your email address."),
+            # Never stored as typed (PostgreSQL refuses NUL bytes, for one).
+            no_control_characters(allow_newlines=False),
+        ],
+    )
     password = PasswordField("Password", validators=[DataRequired("Please enter your password.")])

@@ -130,7 +130,8 @@ def seconds_since_stamp(stamp: str | None, now: float | None = None) -> float | 
 
 def _optional_int(value: str | None) -> int | None:
     value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    # isascii: "¹".isdigit() is true, but int("¹") fails.
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 12 else None
 
 
 def comment_field(label: str = "Comment") -> TextAreaField:

@@ -45,7 +45,7 @@ def page_number() -> int:
 
 def _reply_target(page: Page, parent_id: int | None) -> Comment | None:
     """Return the approved comment on this page that a reply is for, or None."""
-    if not parent_id or not 0 < parent_id < 2**53:  # a database integer, not any number
+    if not isinstance(parent_id, int) or not 0 < parent_id < 2**53:  # a database integer
         return None
     parent = db.session.get(Comment, parent_id)
     if parent is None or parent.status is not CommentStatus.APPROVED:

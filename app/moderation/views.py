@@ -66,7 +66,9 @@ def _filters() -> services.QueueFilter:
         status = CommentStatus(request.args.get("status", "pending"))
     except ValueError:
         status = CommentStatus.PENDING
-    return services.QueueFilter(status=status, page=_page_key(), search=request.args.get("q", ""))
+    # NUL and other control characters cannot match anything (and PostgreSQL refuses NUL).
+    search = "".join(ch for ch in request.args.get("q", "") if ch.isprintable())
+    return services.QueueFilter(status=status, page=_page_key(), search=search)
 
 
 def _page_key() -> PageKey | None:
@@ -183,7 +185,9 @@ def reply(comment_id: int):
 @bp.post("/bulk")
 def bulk():
     """Apply one action to every selected comment (deleting asks to confirm first)."""
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit() and len(i) < 16]
+    ids = [
+        int(i) for i in request.form.getlist("ids") if i.isascii() and i.isdigit() and len(i) < 16
+    ]
     try:
         action = ModerationAction(request.form.get("action", ""))
     except ValueError:
