@@ -464,7 +464,8 @@ def main() -> None:
         "scenarios": {s.key: {"title": s.title, "results": s.results} for s in scenarios},
         "table": report,
     }
-    out = BENCH / "results" / f"{datetime.now():%Y-%m-%d}.json"
+    suffix = "" if results["database"] == "sqlite" else f"-{results['database'].split('+')[0]}"
+    out = BENCH / "results" / f"{datetime.now():%Y-%m-%d}{suffix}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
     say(f"wrote {out}")
