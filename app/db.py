@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from app.extensions import db
 
@@ -67,11 +67,6 @@ def write_transaction() -> Iterator[None]:
     except BaseException:
         session.rollback()
         raise
-
-
-def is_sqlite(engine: Engine | None = None) -> bool:
-    """Return whether the app's database is SQLite."""
-    return (engine or db.engine).dialect.name == "sqlite"
 
 
 def ensure_sqlite_folder(app: Flask) -> None:

@@ -161,6 +161,11 @@ def prepare_relief(env: dict) -> dict:
         "with app.app_context():\n"
         f"    print(json.dumps(seed({MODERATOR[0]!r}, {MODERATOR[1]!r})))\n"
     )
+    return json.loads(app_python(env, script))
+
+
+def app_python(env: dict, script: str, stdin: str | None = None) -> str:
+    """Run ``script`` with the app's Python and environment; return its last output line."""
     out = subprocess.run(
         [str(BIN / "python"), "-c", script],
         cwd=ROOT,
@@ -168,8 +173,9 @@ def prepare_relief(env: dict) -> dict:
         check=True,
         capture_output=True,
         text=True,
+        input=stdin,
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return out.stdout.strip().splitlines()[-1]
 
 
 def acknowledged_ids() -> set[int]:
@@ -193,16 +199,7 @@ def missing_comments(env: dict, ids: set[int]) -> int:
         "    wanted = {int(x) for x in sys.stdin.read().split()}\n"
         "    print(len(wanted - stored))\n"
     )
-    out = subprocess.run(
-        [str(BIN / "python"), "-c", script],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        input=" ".join(map(str, ids)),
-    )
-    return int(out.stdout.strip().splitlines()[-1])
+    return int(app_python(env, script, stdin=" ".join(map(str, ids))))
 
 
 def moderator_cookie(url: str) -> str:

@@ -11,7 +11,19 @@ from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
 
 
-class Article(db.Model):
+class PageState:
+    """What every page that carries comments keeps about itself (a mixin)."""
+
+    # Approved comments on this page, kept up to date by the comment services.
+    comment_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Bumped whenever anything shown on the page changes (its text, a comment on it; for
+    # an article, also a comment on one of its remedies): the rendered-page cache key,
+    # read by every worker.
+    cache_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Article(PageState, db.Model):
     """A published article; its remedies are its sections, each with a page of its own."""
 
     __tablename__ = "articles"
@@ -28,12 +40,6 @@ class Article(db.Model):
     reviewed_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    # Approved comments on the article's own page (kept up to date by the comment services).
-    comment_count: Mapped[int] = mapped_column(default=0, server_default="0")
-    # Bumped whenever anything on the article page changes (its text, any comment on it
-    # or on one of its remedies): the rendered-page cache key, shared by every worker.
-    cache_version: Mapped[int] = mapped_column(default=1, server_default="1")
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     remedies: Mapped[list[Remedy]] = relationship(
         back_populates="article",
@@ -45,7 +51,7 @@ class Article(db.Model):
         return f"<Article {self.slug}>"
 
 
-class Remedy(db.Model):
+class Remedy(PageState, db.Model):
     """One numbered section of an article, served as its own page."""
 
     __tablename__ = "remedies"
@@ -64,10 +70,6 @@ class Remedy(db.Model):
     # Paragraphs before the list of items, then paragraphs after it.
     body: Mapped[str] = mapped_column(Text, default="")
     closing: Mapped[str] = mapped_column(Text, default="")
-    # As on Article: approved comments on this page, and its cache version.
-    comment_count: Mapped[int] = mapped_column(default=0, server_default="0")
-    cache_version: Mapped[int] = mapped_column(default=1, server_default="1")
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     article: Mapped[Article] = relationship(back_populates="remedies")
     items: Mapped[list[RemedyItem]] = relationship(
