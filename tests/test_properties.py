@@ -131,7 +131,8 @@ def test_any_form_post_is_answered_without_a_server_error(
         sent = [v for k, v in fields if k == "comment"]
         if len(sent) == 1 and isinstance(sent[0], str) and not {"\ud800", "\x00"} & set(sent[0]):
             kept = soup.find("textarea", id="comment").get_text()
-            assert kept.strip() == (normalise_text(sent[0].replace("\r", "")) or "").strip()
+            # The app turns a lone CR into a newline, as browsers do.
+            assert kept.strip() == (normalise_text(sent[0]) or "").strip()
 
 
 @FIXTURES_OK
@@ -179,7 +180,9 @@ def test_huge_numbers_in_the_query_string_are_harmless(app, article):
     method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH"]),
 )
 def test_any_path_is_answered_without_a_server_error(app, article, segment, method):
-    path = "/" + quote_from_bytes(segment.encode("utf-8", "surrogatepass")) + "/"
+    # safe="": a "/" in the segment is sent encoded, so the path never starts with "//"
+    # (which the test client would read as a host name, never reaching the app).
+    path = "/" + quote_from_bytes(segment.encode("utf-8", "surrogatepass"), safe="") + "/"
     response = app.test_client().open(path, method=method)
     assert response.status_code < 500
 
