@@ -4,13 +4,14 @@ The keys come from ``EMAIL_ENCRYPTION_KEYS`` (comma-separated Fernet keys, newes
 kept apart from the database.  Tokens made with any listed key can be read; new tokens
 use the first.  ``flask keys rotate`` re-encrypts every stored email with the first key,
 after which older keys can be dropped.  Lookups never decrypt: they use the keyed hash
-(``email_digest``), a blind index.
+(``digest_of``), a blind index, made here too since it shares the keys' secrecy.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import Flask, current_app
@@ -98,3 +99,22 @@ def init_app(app: Flask) -> None:
 def cipher() -> EmailCipher:
     """The current app's cipher."""
     return current_app.extensions[EXTENSION_KEY]
+
+
+def email_digest(key: bytes, normalised_email: str) -> str:
+    """Return the keyed hash (HMAC-SHA256, hex) of an email: a blind index, never the email."""
+    return hmac.new(key, normalised_email.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def digest_key() -> bytes:
+    """Return the key of the keyed email hash (EMAIL_HASH_KEY, else from SECRET_KEY)."""
+    configured = current_app.config.get("EMAIL_HASH_KEY")
+    if configured:
+        return configured.encode()
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hashlib.sha256(b"relief.email-digest:" + secret).digest()
+
+
+def digest_of(email: str) -> str:
+    """Return the keyed hash of an email, ignoring case (Ada@ and ada@ are one person)."""
+    return email_digest(digest_key(), email.casefold())

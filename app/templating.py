@@ -7,7 +7,8 @@ from datetime import date, datetime
 from flask import Flask, request
 from markupsafe import Markup, escape
 
-from app.comments.text import identicon, render_comment
+from app.comments.avatars import avatar_for
+from app.comments.text import render_comment
 from app.content import seo
 
 
@@ -61,4 +62,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(render_comment, "comment_html")
     app.add_template_global(canonical_url)
     app.add_template_global(page_window)
-    app.add_template_global(identicon)
+    app.add_template_global(avatar_for)

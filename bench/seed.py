@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, select
 
 from app.auth.services import add_moderator
-from app.comments.services import digest_of
+from app.crypto import digest_of
 from app.extensions import db
 from app.models import Article, Comment, CommentStatus
 

@@ -130,7 +130,8 @@ def add_comment(app):
     """Store a comment directly, for tests about what readers see."""
     from datetime import UTC, datetime, timedelta
 
-    from app.comments.services import PageKey, digest_of, touch_pages
+    from app.comments.services import PageKey, touch_pages
+    from app.crypto import digest_of
     from app.models import Comment, CommentStatus
 
     counter = iter(range(1, 1_000_000))

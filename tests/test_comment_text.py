@@ -7,7 +7,9 @@ import hashlib
 import pytest
 from bs4 import BeautifulSoup
 
-from app.comments.text import email_digest, find_links, identicon, render_comment
+from app.comments.avatars import identicon
+from app.comments.text import find_links, render_comment
+from app.crypto import email_digest
 
 
 def test_plain_text_is_escaped():

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import selectinload, undefer
 
-from app.comments.services import PageKey, digest_of, remove_for_good, touch_pages
+from app.comments.services import PageKey, remove_for_good, touch_pages
 from app.content.pages import Page
-from app.crypto import cipher
+from app.crypto import cipher, digest_of
 from app.db import write_transaction
 from app.extensions import db
 from app.models import (
@@ -39,7 +39,8 @@ def anonymise_ip(ip: str) -> str:
 
 
 def purge_ips(days: int, now: datetime | None = None) -> int:
-    """Anonymise the IP address and drop the user agent of comments older than ``days``;
+    """Anonymise the IP address and drop the user agent and the rate-limit network of
+    comments older than ``days``;
     delete old login failures and used or expired email links.  Return comments changed.
     """
     now = now or utcnow()
@@ -56,7 +57,7 @@ def purge_ips(days: int, now: datetime | None = None) -> int:
             db.session.execute(
                 update(Comment)
                 .where(Comment.id == comment_id)
-                .values(ip=anonymise_ip(ip), user_agent=None)
+                .values(ip=anonymise_ip(ip), user_agent=None, client_net=None)
             )
         db.session.execute(delete(LoginFailure).where(LoginFailure.created_at < cutoff))
         db.session.execute(delete(EmailActionToken).where(EmailActionToken.expires_at < now))

@@ -6,11 +6,12 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, delete, exists, func, or_, select, union_all, update
+from sqlalchemy import and_, delete, exists, func, or_, select, union, union_all, update
 from sqlalchemy.orm import aliased
 
 from app.comments import policy
@@ -21,10 +22,11 @@ from app.comments.policy import (
     PolicySettings,
     Submission,
 )
-from app.comments.text import email_digest
+from app.crypto import digest_of
 from app.db import write_transaction
 from app.extensions import db
 from app.models import Article, Comment, CommentRevision, CommentStatus, Remedy, utcnow
+from app.netaddr import client_network
 
 MAX_USER_AGENT = 255
 
@@ -51,9 +53,29 @@ class PageKey:
         return cls(comment.article_id, comment.remedy_id)
 
 
+def new_owner_secret() -> str:
+    """Return a fresh secret for the browser that sends a comment (192 random bits)."""
+    return secrets.token_urlsafe(24)
+
+
+def owner_digest(secret: str) -> str:
+    """Return what the database keeps of an owner secret (its SHA-256, in hex)."""
+    return hashlib.sha256(b"relief.comment-owner:" + secret.encode()).hexdigest()
+
+
+def owner_digests(owner_secrets) -> frozenset[str]:
+    """Return the digests of the secrets a browser holds (strings only)."""
+    return frozenset(owner_digest(s) for s in owner_secrets if isinstance(s, str) and s)
+
+
 @dataclass(frozen=True)
 class NewComment:
-    """A shape-checked submission and where it came from."""
+    """A shape-checked submission and where it came from.
+
+    ``owner_secret`` stays with the sending browser; only its digest is stored.
+    ``owned`` holds the digests of the comments that browser sent before: the duplicate
+    check looks only at those, so its answer says nothing about anyone else's address.
+    """
 
     name: str
     email: str
@@ -64,6 +86,8 @@ class NewComment:
     seconds_to_submit: float | None = None
     ip: str | None = None
     user_agent: str | None = None
+    owner_secret: str = field(default_factory=new_owner_secret)
+    owned: frozenset[str] = frozenset()
 
 
 def policy_settings() -> PolicySettings:
@@ -79,20 +103,6 @@ def policy_settings() -> PolicySettings:
     )
 
 
-def digest_key() -> bytes:
-    """Return the key of the keyed email hash (EMAIL_HASH_KEY, else from SECRET_KEY)."""
-    configured = current_app.config.get("EMAIL_HASH_KEY")
-    if configured:
-        return configured.encode()
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hashlib.sha256(b"relief.email-digest:" + secret).digest()
-
-
-def digest_of(email: str) -> str:
-    """Return the keyed hash of an email, ignoring case (Ada@ and ada@ are one person)."""
-    return email_digest(digest_key(), email.casefold())
-
-
 def submit_comment(page: PageKey, new: NewComment, now: datetime | None = None) -> Comment:
     """Check a new comment against the policy and store it.
 
@@ -102,13 +112,14 @@ def submit_comment(page: PageKey, new: NewComment, now: datetime | None = None) 
     now = now or utcnow()
     settings = policy_settings()
     digest = digest_of(new.email)
+    network = client_network(new.ip)
     with write_transaction():
         parent = db.session.get(Comment, new.parent_id) if new.parent_id else None
         if new.parent_id is not None:
             facts = ParentFacts(_page(parent), parent.status) if parent else None
             policy.check_reply(facts, (page.article_id, page.remedy_id))
-        policy.check_flood(_last_comment_at(new.ip, digest), now, settings.flood_seconds)
-        policy.check_duplicate(_is_duplicate(page, digest, new.text))
+        policy.check_flood(_last_comment_at(network, digest), now, settings.flood_seconds)
+        policy.check_duplicate(_is_duplicate(page, digest, new.text, new.owned))
         history = AuthorHistory(has_approved_comment=_has_approved(digest, new.name))
         decision = policy.decide(
             Submission(
@@ -137,7 +148,9 @@ def submit_comment(page: PageKey, new: NewComment, now: datetime | None = None) 
             created_at=now,
             approved_at=now if decision.status is CommentStatus.APPROVED else None,
             ip=new.ip,
+            client_net=network,
             user_agent=(new.user_agent or "")[:MAX_USER_AGENT] or None,
+            owner_digest=owner_digest(new.owner_secret),
         )
         db.session.add(comment)
         db.session.flush()
@@ -150,22 +163,30 @@ def _page(comment: Comment) -> tuple[int, int | None]:
     return (comment.article_id, comment.remedy_id)
 
 
-def _last_comment_at(ip: str | None, digest: str) -> datetime | None:
+def _last_comment_at(network: str | None, digest: str) -> datetime | None:
     by_email = db.session.scalar(
         select(func.max(Comment.created_at)).where(Comment.email_digest == digest)
     )
-    by_ip = (
-        db.session.scalar(select(func.max(Comment.created_at)).where(Comment.ip == ip))
-        if ip
+    by_network = (
+        db.session.scalar(select(func.max(Comment.created_at)).where(Comment.client_net == network))
+        if network
         else None
     )
-    times = [t for t in (by_email, by_ip) if t is not None]
+    times = [t for t in (by_email, by_network) if t is not None]
     return max(times) if times else None
 
 
-def _is_duplicate(page: PageKey, digest: str, text: str) -> bool:
+def _is_duplicate(page: PageKey, digest: str, text: str, owned: frozenset[str]) -> bool:
+    """Whether this browser already sent this text with this email to this page.
+
+    Only the browser's own comments are compared: a stranger who guesses an address
+    learns nothing from the answer.
+    """
+    if not owned:
+        return False
     query = select(
         exists().where(
+            Comment.owner_digest.in_(sorted(owned)),
             page.clause(),
             Comment.email_digest == digest,
             Comment.body == text,
@@ -237,22 +258,27 @@ def remove_for_good(comment: Comment, now: datetime) -> None:
     comment.author_website = None
     comment.body = ""
     comment.ip = None
+    comment.client_net = None
     comment.user_agent = None
+    comment.owner_digest = None
     db.session.execute(delete(CommentRevision).where(CommentRevision.comment_id == comment.id))
 
 
 # --- What the public sees -------------------------------------------------------------
 
+# A held comment is shown to the browser that sent it (spam looks held to its sender).
+HELD_FOR_OWNER = (CommentStatus.PENDING, CommentStatus.SPAM)
 
-def visible_filter(own_ids: frozenset[int] = frozenset(), model=Comment):
+
+def visible_filter(owned: frozenset[str] = frozenset(), model=Comment):
     """The one rule for what a reader may see: approved comments, plus the reader's own
-    held comments (by the ids their browser session recorded)."""
+    held comments (by the owner secrets their browser holds, never by bare ids)."""
     own = (
         and_(
-            model.id.in_(sorted(own_ids)),
-            model.status.in_([CommentStatus.PENDING, CommentStatus.SPAM]),
+            model.owner_digest.in_(sorted(owned)),
+            model.status.in_(HELD_FOR_OWNER),
         )
-        if own_ids
+        if owned
         else None
     )
     approved = model.status == CommentStatus.APPROVED
@@ -262,22 +288,34 @@ def visible_filter(own_ids: frozenset[int] = frozenset(), model=Comment):
 _REPLY = aliased(Comment)  # built once: a new alias per call defeats the statement cache
 
 
-def _visible_root_branches(page: PageKey, own_ids: frozenset[int]) -> tuple:
+def _visible_root_branches(
+    page: PageKey, owned: frozenset[str], also: tuple[int, ...] = ()
+) -> tuple:
     """The top-level comments a reader sees, as two conditions that each use an index:
     approved ones; and the others that are the reader's own held comments or removed
-    comments still holding public replies (shown as placeholders).
+    comments still holding public replies (shown as placeholders).  ``also`` adds
+    top-level comments by id (to count a thread's position).
 
     Kept apart (never OR-ed) so that the database never walks the thousands of held or
     spam comments a page may have.
     """
     reply = _REPLY
-    chosen = select(reply.root_id).where(
-        page.clause(reply), reply.status == CommentStatus.APPROVED, reply.root_id.is_not(None)
-    )
-    if own_ids:
-        chosen = chosen.union(
-            select(reply.id).where(reply.id.in_(sorted(own_ids)), page.clause(reply))
+    branches = [
+        select(reply.root_id).where(
+            page.clause(reply), reply.status == CommentStatus.APPROVED, reply.root_id.is_not(None)
         )
+    ]
+    if owned:
+        branches.append(
+            select(reply.id).where(
+                reply.owner_digest.in_(sorted(owned)),
+                reply.status.in_(HELD_FOR_OWNER),
+                page.clause(reply),
+            )
+        )
+    if also:
+        branches.append(select(reply.id).where(reply.id.in_(also), page.clause(reply)))
+    chosen = union(*branches) if len(branches) > 1 else branches[0]
     return (
         and_(page.clause(), Comment.parent_id.is_(None), Comment.status == CommentStatus.APPROVED),
         # Driven by the short list alone: its ids are already known to be on this page.
@@ -289,10 +327,10 @@ def _visible_root_branches(page: PageKey, own_ids: frozenset[int]) -> tuple:
     )
 
 
-def _count_roots(page: PageKey, own_ids: frozenset[int], *extra) -> int:
+def _count_roots(page: PageKey, owned: frozenset[str], *extra, also: tuple[int, ...] = ()) -> int:
     return sum(
         db.session.scalar(select(func.count()).select_from(Comment).where(branch, *extra)) or 0
-        for branch in _visible_root_branches(page, own_ids)
+        for branch in _visible_root_branches(page, owned, also)
     )
 
 
@@ -333,17 +371,17 @@ def list_comments(
     number: int = 1,
     per_page: int = 50,
     max_depth: int = 5,
-    own_ids: frozenset[int] = frozenset(),
+    owned: frozenset[str] = frozenset(),
 ) -> CommentListing:
     """Return page ``number`` of the page's threads, oldest first, threaded.
 
     A page out of range gives the last page.  A fixed number of queries whatever the
     thread size: the counts, the page of top-level comments, and their replies.
     """
-    total_roots = _count_roots(page, own_ids)
+    total_roots = _count_roots(page, owned)
     pages = max(1, -(-total_roots // per_page))
     number = min(max(1, number), pages)
-    approved, others = _visible_root_branches(page, own_ids)
+    approved, others = _visible_root_branches(page, owned)
     candidates = union_all(
         select(Comment.id, Comment.created_at).where(approved),
         select(Comment.id, Comment.created_at).where(others),
@@ -359,12 +397,12 @@ def list_comments(
             select(Comment).where(Comment.id.in_(page_ids)).order_by(Comment.created_at, Comment.id)
         )
     )
-    replies = _replies(roots, own_ids)
-    threads = build_threads(roots, replies, max_depth, own_ids)
+    replies = _replies(roots, owned)
+    threads = build_threads(roots, replies, max_depth, owned)
     return CommentListing(threads, number, pages, stored_count(page))
 
 
-def _replies(roots: list[Comment], own_ids: frozenset[int]) -> list[Comment]:
+def _replies(roots: list[Comment], owned: frozenset[str]) -> list[Comment]:
     if not roots:
         return []
     root_ids = [root.id for root in roots]
@@ -372,7 +410,7 @@ def _replies(roots: list[Comment], own_ids: frozenset[int]) -> list[Comment]:
     # approved comment; the replies are sorted below instead.
     replies = list(
         db.session.scalars(
-            select(Comment).where(Comment.root_id.in_(root_ids), visible_filter(own_ids))
+            select(Comment).where(Comment.root_id.in_(root_ids), visible_filter(owned))
         )
     )
     # A removed comment in the middle of a thread still holds its visible replies up:
@@ -392,7 +430,7 @@ def build_threads(
     roots: list[Comment],
     replies: list[Comment],
     max_depth: int,
-    own_ids: frozenset[int] = frozenset(),
+    owned: frozenset[str] = frozenset(),
 ) -> list[ThreadNode]:
     """Arrange comments into trees no deeper than ``max_depth``.
 
@@ -403,7 +441,7 @@ def build_threads(
 
     def node_for(comment: Comment, depth: int) -> ThreadNode:
         public = comment.status is CommentStatus.APPROVED
-        own = comment.id in own_ids and not public
+        own = comment.status in HELD_FOR_OWNER and comment.owner_digest in owned
         return ThreadNode(comment, depth, visible=public or own, own_pending=own)
 
     nodes: dict[int, ThreadNode] = {}
@@ -435,16 +473,17 @@ def _prune(node: ThreadNode) -> bool:
     return node.visible or bool(node.children)
 
 
-def thread_page_of(comment: Comment, per_page: int, own_ids: frozenset[int]) -> int:
+def thread_page_of(comment: Comment, per_page: int, owned: frozenset[str]) -> int:
     """Return the page of comments on which ``comment``'s thread appears."""
     root = db.session.get(Comment, comment.root_id) if comment.root_id else comment
     page = PageKey.of(root)
     earlier = _count_roots(
         page,
-        own_ids | {root.id},
+        owned,
         or_(
             Comment.created_at < root.created_at,
             and_(Comment.created_at == root.created_at, Comment.id < root.id),
         ),
+        also=(root.id,),
     )
     return earlier // per_page + 1

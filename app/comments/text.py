@@ -1,4 +1,4 @@
-"""Turning a comment's plain text into safe HTML, and the local identicon avatars.
+"""Turning a comment's plain text into safe HTML.
 
 Comment text is stored exactly as written.  At display time it is escaped, split into
 paragraphs and line breaks, and its web addresses become links; nh3 (the Ammonia
@@ -8,8 +8,6 @@ and ``<a href="http(s)://...">`` can reach the page, whatever the text held.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -71,40 +69,3 @@ def render_comment(text: str) -> Markup:
         strip_comments=True,
     )
     return Markup(cleaned)
-
-
-def email_digest(key: bytes, normalised_email: str) -> str:
-    """Return the keyed hash (HMAC-SHA256, hex) of an email: a blind index, never the email."""
-    return hmac.new(key, normalised_email.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-@dataclass(frozen=True)
-class Identicon:
-    """A symmetric 5 x 5 pattern and its colour, drawn from a keyed digest."""
-
-    hue: int
-    cells: tuple[tuple[int, int], ...]
-
-    @property
-    def path(self) -> str:
-        """The filled cells as one SVG path (a few hundred bytes, not a rect each)."""
-        return "".join(f"M{x} {y}h1v1h-1z" for x, y in self.cells)
-
-
-@lru_cache(maxsize=4096)
-def identicon(digest: str) -> Identicon:
-    """Return the identicon for a digest (of ``email_digest``); the same digest, the same art.
-
-    The digest is re-hashed with a label so that the picture does not show the blind
-    index's own bits.
-    """
-    seed = hashlib.sha256(b"relief-identicon:" + digest.encode("ascii")).digest()
-    cells = []
-    for row in range(5):
-        for column in range(3):
-            bit = seed[1 + row * 3 + column] & 1
-            if bit:
-                cells.append((column, row))
-                if column < 2:
-                    cells.append((4 - column, row))
-    return Identicon(hue=seed[0] * 360 // 256, cells=tuple(sorted(cells)))

@@ -20,7 +20,9 @@ from app.extensions import db
 from app.models import Comment, CommentStatus
 from app.moderation import notifications
 
-OWN_COMMENTS = "own_comments"  # session key: ids of comments this browser sent
+# Session key: the owner secrets of the comments this browser sent (never bare ids: an
+# id names a row, a secret proves it was this browser that sent it).
+OWN_COMMENTS = "own_comment_keys"
 MAX_OWN = 50
 CSRF_MESSAGE = (
     "Your session expired, or the form was sent from another page, so we could not take "
@@ -28,14 +30,17 @@ CSRF_MESSAGE = (
 )
 
 
-def own_comment_ids() -> frozenset[int]:
-    """Return the ids of the comments this browser session sent."""
-    return frozenset(i for i in session.get(OWN_COMMENTS, ()) if isinstance(i, int))
+def _own_secrets() -> list[str]:
+    return [k for k in session.get(OWN_COMMENTS, ()) if isinstance(k, str)]
 
 
-def _remember_own(comment: Comment) -> None:
-    ids = [i for i in session.get(OWN_COMMENTS, ()) if isinstance(i, int)]
-    session[OWN_COMMENTS] = [*ids, comment.id][-MAX_OWN:]
+def owned_comments() -> frozenset[str]:
+    """Return the owner digests of the comments this browser session sent."""
+    return comments.owner_digests(_own_secrets())
+
+
+def _remember_own(secret: str) -> None:
+    session[OWN_COMMENTS] = [*_own_secrets(), secret][-MAX_OWN:]
 
 
 def page_number() -> int:
@@ -90,7 +95,7 @@ def _render(page: Page, form: CommentForm | None, stamp: str | None = None) -> s
         number=page_number(),
         per_page=config["COMMENTS_PER_PAGE"],
         max_depth=config["COMMENTS_THREAD_DEPTH"],
-        own_ids=own_comment_ids(),
+        owned=owned_comments(),
     )
     previous, following = page.neighbours
     params = {"page": listing.page} if listing.page > 1 else {}
@@ -127,25 +132,28 @@ def post(page: PageAddress) -> Response | tuple[str, int]:
         seconds_to_submit=seconds_since_stamp(form.rendered_at.data),
         ip=request.remote_addr,
         user_agent=request.user_agent.string,
+        owned=owned_comments(),
     )
     try:
         comment = comments.submit_comment(page.key, new)
     except CommentRefused as refusal:
         form[refusal.field].errors = [*form[refusal.field].errors, str(refusal)]
         return show(page.load(), form, status=refusal.http_status)
-    return _after_comment(page, form, comment)
+    return _after_comment(page, form, comment, new.owner_secret)
 
 
-def _after_comment(page: PageAddress, form: CommentForm, comment: Comment) -> Response:
+def _after_comment(
+    page: PageAddress, form: CommentForm, comment: Comment, owner_secret: str
+) -> Response:
     if comment.status is CommentStatus.APPROVED:
         flash("Thank you: your comment is published.", "success")
     else:
-        _remember_own(comment)
+        _remember_own(owner_secret)
         flash("Your comment is awaiting moderation.", "info")
         if comment.status is CommentStatus.PENDING:
             notifications.notify_held(comment.id)
     number = comments.thread_page_of(
-        comment, current_app.config["COMMENTS_PER_PAGE"], own_comment_ids()
+        comment, current_app.config["COMMENTS_PER_PAGE"], owned_comments()
     )
     params = {"page": number} if number > 1 else {}
     response = redirect(page.url(**params, _anchor=f"comment-{comment.id}"), code=303)

@@ -53,9 +53,15 @@ class Comment(db.Model):
         ),
         Index("ix_comments_thread", "root_id", "status"),
         Index("ix_comments_email_digest", "email_digest", "status"),
-        Index("ix_comments_ip_created", "ip", "created_at"),
+        # The flood limit: the latest comment from one client network.
+        Index("ix_comments_client_net_created", "client_net", "created_at"),
+        # "My own held comments": found by the browser's secret, never by a bare id.
+        Index("ix_comments_owner_digest", "owner_digest"),
         # The moderation queue and its tab counts (tombstones have deleted_at set).
         Index("ix_comments_status_deleted_created", "status", "deleted_at", "created_at"),
+        # Ids are public (anchors, reply links) and never handed out twice: without
+        # AUTOINCREMENT SQLite reuses the largest id after that comment is deleted.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,6 +83,8 @@ class Comment(db.Model):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # For moderators and rate limits only; IPs are anonymised after a while.
     ip: Mapped[str | None] = mapped_column(String(45))
+    # What the flood limit counts: the IPv4 address, or the IPv6 /64 (app.netaddr).
+    client_net: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(255))
     # Why the policy held it or marked it as spam ("new commenter", "2 links", ...).
     reason: Mapped[str] = mapped_column(String(200), default="")
@@ -87,6 +95,9 @@ class Comment(db.Model):
         ForeignKey("moderators.id", ondelete="SET NULL")
     )
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # SHA-256 of the random secret kept by the browser that sent the comment: it lets
+    # that browser (and no other) see the comment while it is held.
+    owner_digest: Mapped[str | None] = mapped_column(String(64))
     # A permanently deleted comment that still has replies stays as a scrubbed tombstone
     # so that the thread holds together ("This comment was removed.").
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

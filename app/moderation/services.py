@@ -15,7 +15,8 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased, joinedload, undefer
 
-from app.comments.services import PageKey, digest_of, remove_for_good, touch_pages
+from app.comments.services import PageKey, remove_for_good, touch_pages
+from app.crypto import digest_of
 from app.db import write_transaction
 from app.extensions import db
 from app.models import (

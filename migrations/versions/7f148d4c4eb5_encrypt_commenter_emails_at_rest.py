@@ -14,9 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 from flask import current_app
 
-from app.comments.services import digest_key
-from app.comments.text import email_digest
-from app.crypto import EmailCipher, keys_from_config
+from app.crypto import EmailCipher, digest_key, email_digest, keys_from_config
 
 # revision identifiers, used by Alembic.
 revision = '7f148d4c4eb5'
