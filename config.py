@@ -76,6 +76,10 @@ class Config:
     # Which new comments wait for a moderator: "first" (until a commenter has one
     # approved comment under the same name and email), "all" or "none".
     COMMENTS_MODERATION = os.environ.get("COMMENTS_MODERATION", "first")
+    # With "first": publish a returning commenter at once only when they have confirmed
+    # their email address.  Names and emails are typed, not proven: anyone can use a
+    # regular's.  Until address confirmation exists, on means every comment is held.
+    COMMENTS_APPROVE_VERIFIED_ONLY = _env_bool("COMMENTS_APPROVE_VERIFIED_ONLY", False)
     # A comment with this many links or more is held (0 turns the check off).
     COMMENTS_MAX_LINKS = _env_int("COMMENTS_MAX_LINKS", 2)
     # Words or phrases that hold a comment for moderation (name, email, website, text).
@@ -84,6 +88,9 @@ class Config:
     COMMENTS_DISALLOWED_WORDS = _env_words("COMMENTS_DISALLOWED_WORDS")
     # A comment sent sooner than this after the form was shown is held (bots are fast).
     COMMENTS_MIN_SECONDS = _env_float("COMMENTS_MIN_SECONDS", 3.0)
+    # A form shown longer ago than this is refused (text kept, a fresh form given), so an
+    # old stamp cannot be replayed for ever to pass the minimum-time check.
+    COMMENTS_FORM_MAX_AGE_SECONDS = _env_float("COMMENTS_FORM_MAX_AGE_SECONDS", 3600.0)
     # One comment per this many seconds per IP address and per email (0: no limit).
     COMMENTS_FLOOD_SECONDS = _env_float("COMMENTS_FLOOD_SECONDS", 15.0)
     # Replies nest this deep; deeper replies show "in reply to <name>" at the last level.

@@ -97,7 +97,7 @@ def article(app) -> ParsedArticle:
 @pytest.fixture
 def stamp(app):
     """Return a signed form stamp from ``seconds`` ago (a person takes a while to type)."""
-    from app.comments.forms import form_stamp
+    from app.comments.stamps import form_stamp
 
     def make(seconds: float = 60.0) -> str:
         with app.test_request_context():

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from app.comments.forms import CommentForm, form_stamp, seconds_since_stamp
+from app.comments.forms import CommentForm
+from app.comments.stamps import form_stamp, seconds_since_stamp
 
 VALID = {"comment": "Heat helped.", "name": "Ada", "email": "ada@example.com"}
 
@@ -51,15 +52,37 @@ def test_valid_form(validate):
         ("website", "[]", "such as https://example.com"),
         ("website", "https://example.com:port/", "such as https://example.com"),
         ("website", "https://example.com/" + "p" * 200, "at most 200 characters"),
-        ("name", "Ada\u202eevil", "control character"),
-        ("name", "Ada\nBcc: x", "control character"),
+        ("name", "Ada\u202eevil", "direction-changing character"),
+        ("name", "Ada\nBcc: x", "invisible"),
         ("comment", "nul \x00 byte", "control character"),
+        # Invisible and bidi characters where they disguise a name or a link's target.
+        ("name", "Relief\u200b team", "U+200B (ZERO WIDTH SPACE)"),
+        ("name", "\u3164", "invisible"),
+        ("name", "Ada\u2066Lovelace\u2069", "direction-changing"),
+        ("website", "https://exa\u200bmple.com", "invisible"),
+        ("website", "https://example.com/\u202egnp.exe", "direction-changing"),
+        ("email", "ada\u200b@example.com", "invisible"),
+        ("comment", "See https://exa\u00admple.com/help", "web address in your comment"),
+        ("comment", "See www.example.com/\u202egnp.exe now", "web address in your comment"),
     ],
 )
 def test_invalid_input_gets_a_message_on_its_field(validate, field, value, message):
     ok, form = validate(**{field: value})
     assert not ok
     assert any(message in error for error in form[field].errors), form.errors
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("comment", "\u05e9\u05dc\u05d5\u05dd\u200f and a right-to-left mark in prose"),
+        ("comment", "Emoji with joiners \U0001f469\u200d\u2695\ufe0f are fine"),
+        ("name", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"),  # Persian ZWNJ
+    ],
+)
+def test_invisible_characters_that_scripts_need_are_kept(validate, field, value):
+    ok, form = validate(**{field: value})
+    assert ok, form.errors
 
 
 @pytest.mark.parametrize("length", [1, 5000])
@@ -122,8 +145,20 @@ def test_form_stamp_round_trip(app):
         assert seconds_since_stamp("garbage", now=1.0) is None
 
 
-@pytest.mark.parametrize("value", ["¹", "٣", "12abc", "-1", "9" * 20])
-def test_odd_parent_ids_are_ignored(validate, value):
-    """Found by Hypothesis: "¹" passes str.isdigit() but not int()."""
+@pytest.mark.parametrize(
+    "value", ["¹", "٣", "12abc", "-1", "+1", "1_0", "0", "9" * 20, str(2**53), "1.0"]
+)
+def test_malformed_parent_ids_are_refused_with_a_message(validate, value):
+    """A malformed reply target used to post a top-level comment silently ("¹" was found
+    by Hypothesis: it passes str.isdigit() but not int()).  Now the form says so, and
+    comes back without it, so sending again starts a new thread."""
     ok, form = validate(parent_id=value)
-    assert ok and form.parent_id.data is None
+    assert not ok
+    assert "could not tell which comment you are replying to" in form.parent_id.errors[0]
+    assert form.parent_id.data is None
+
+
+@pytest.mark.parametrize(("value", "expected"), [("", None), ("  ", None), ("42", 42)])
+def test_empty_or_plain_parent_ids_are_accepted(validate, value, expected):
+    ok, form = validate(parent_id=value)
+    assert ok and form.parent_id.data == expected

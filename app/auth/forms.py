@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from app.comments.forms import no_control_characters
+from app.shared.validators import no_hidden_characters
 
 
 class LoginForm(FlaskForm):
@@ -17,7 +17,7 @@ class LoginForm(FlaskForm):
         validators=[
             DataRequired("Please enter your email address."),
             # Never stored as typed (PostgreSQL refuses NUL bytes, for one).
-            no_control_characters(allow_newlines=False),
+            no_hidden_characters(allow_joiners=False),
         ],
     )
     password = PasswordField("Password", validators=[DataRequired("Please enter your password.")])

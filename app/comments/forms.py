@@ -7,26 +7,28 @@ Field names (``comment``, ``name``, ``email``, ``website``, ``parent_id``,
 from __future__ import annotations
 
 import re
-import time
 import unicodedata
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_wtf import FlaskForm
-from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from app.comments.text import find_links
+from app.shared.validators import (
+    describe,
+    hidden_characters,
+    no_control_characters,
+    no_hidden_characters,
+)
 
 MAX_COMMENT = 5000
 MAX_NAME = 100
 MAX_EMAIL = 254
 MAX_WEBSITE = 200
 
-# Control characters other than tab and newline; the second set also bans the bidi
-# embedding and override marks that can disguise a name or an address.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CONTROL_OR_BIDI = re.compile(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
@@ -47,18 +49,16 @@ def normalise_text(value: str | None) -> str | None:
     return unicodedata.normalize("NFC", value).strip()
 
 
-def no_control_characters(allow_newlines: bool):
-    """Refuse characters that cannot be stored or that disguise text."""
-    pattern = _CONTROL if allow_newlines else _CONTROL_OR_BIDI
-
-    def validator(form, field) -> None:
-        if field.data and pattern.search(field.data):
+def plain_link_targets(form, field) -> None:
+    """Refuse a comment whose web addresses hide characters: the link would show one
+    address and lead to another."""
+    for link in find_links(field.data or ""):
+        found = hidden_characters(field.data[link.start : link.end])
+        if found:
             raise ValidationError(
-                f"{field.label.text} contains an invisible control character that we "
-                "cannot accept. Please remove it."
+                "A web address in your comment contains an invisible or direction-changing "
+                f"character ({describe(found)}). Please type the address again."
             )
-
-    return validator
 
 
 def valid_email(form, field) -> None:
@@ -108,30 +108,37 @@ def web_address(form, field) -> None:
     field.data = value
 
 
-def _stamp_serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="relief.comment-form")
+MAX_ID = 2**53 - 1  # fits SQLite, PostgreSQL's bigint and a JavaScript number
 
 
-def form_stamp(now: float | None = None) -> str:
-    """Return a signed record of when the form was shown."""
-    return _stamp_serializer().dumps(round(now if now is not None else time.time(), 3))
+def strict_id(value: str | None) -> int | None:
+    """Return ``value`` as an id (ASCII digits, 1 to MAX_ID), or None for anything else.
 
-
-def seconds_since_stamp(stamp: str | None, now: float | None = None) -> float | None:
-    """Return seconds since ``form_stamp`` made ``stamp``; None if missing or forged."""
-    if not stamp:
+    ``"¹".isdigit()`` is true but ``int("¹")`` fails; "+1", " 1" and "1_0" are ints to
+    Python but no id that this site writes.
+    """
+    if not value or not value.isascii() or not value.isdigit() or len(value) > 16:
         return None
-    try:
-        shown = float(_stamp_serializer().loads(stamp))
-    except (BadSignature, TypeError, ValueError):
-        return None
-    return (now if now is not None else time.time()) - shown
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
 
 
-def _optional_int(value: str | None) -> int | None:
-    value = (value or "").strip()
-    # isascii: "¹".isdigit() is true, but int("¹") fails.
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 12 else None
+def reply_target(form, field) -> None:
+    """Read the hidden id of the comment being answered; empty means a new thread.
+
+    A malformed id is refused rather than quietly posting a top-level comment in the
+    wrong place; the form comes back without it, so sending again starts a new thread.
+    """
+    raw = (field.data or "").strip() if isinstance(field.data, str) else field.data
+    if raw in (None, ""):
+        field.data = None
+        return
+    field.data = strict_id(raw) if isinstance(raw, str) else None
+    if field.data is None:
+        raise ValidationError(
+            "We could not tell which comment you are replying to. Your comment is kept: "
+            "send it again to post it as a new comment, or choose Reply under a comment."
+        )
 
 
 def comment_field(label: str = "Comment") -> TextAreaField:
@@ -144,7 +151,8 @@ def comment_field(label: str = "Comment") -> TextAreaField:
             MaxLength(
                 MAX_COMMENT, f"Your comment is too long: the limit is {MAX_COMMENT:,} characters."
             ),
-            no_control_characters(allow_newlines=True),
+            no_control_characters,
+            plain_link_targets,
         ],
     )
 
@@ -157,7 +165,7 @@ def name_field() -> StringField:
         validators=[
             DataRequired("Please enter your name."),
             MaxLength(MAX_NAME, f"Name must be at most {MAX_NAME} characters."),
-            no_control_characters(allow_newlines=False),
+            no_hidden_characters(allow_joiners=True),
         ],
     )
 
@@ -170,7 +178,7 @@ def website_field() -> StringField:
         validators=[
             Optional(),
             MaxLength(MAX_WEBSITE, f"Website must be at most {MAX_WEBSITE} characters."),
-            no_control_characters(allow_newlines=False),
+            no_hidden_characters(allow_joiners=False),
             web_address,
         ],
     )
@@ -187,12 +195,12 @@ class CommentForm(FlaskForm):
         validators=[
             DataRequired("Please enter your email address."),
             MaxLength(MAX_EMAIL, f"Email must be at most {MAX_EMAIL} characters."),
-            no_control_characters(allow_newlines=False),
+            no_hidden_characters(allow_joiners=False),
             valid_email,
         ],
     )
     website = website_field()
-    parent_id = HiddenField(filters=[_optional_int])
+    parent_id = HiddenField(validators=[reply_target])
     remember = BooleanField(
         "Save my name, email, and website in this browser for the next time I comment."
     )

@@ -34,6 +34,8 @@ class PolicySettings:
     moderation_words: tuple[str, ...] = ()  # any of these: held
     disallowed_words: tuple[str, ...] = ()  # any of these: spam
     min_seconds: float = 3.0  # sent sooner after the form was shown: held
+    max_form_age: float = 3600.0  # a form shown longer ago than this: refused
+    verified_only: bool = False  # "first" trusts only returning commenters who confirmed
     flood_seconds: float = 15.0  # one comment per this many seconds per IP and per email
 
 
@@ -56,6 +58,8 @@ class AuthorHistory:
     """What the database knows about the author."""
 
     has_approved_comment: bool = False
+    # Whether the author confirmed their email address (nothing confirms one yet).
+    verified: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,16 @@ class DuplicateComment(CommentRefused):
 
     def __init__(self) -> None:
         super().__init__("Duplicate comment detected; it looks as though you've already said that!")
+
+
+class FormExpired(CommentRefused):
+    """The form was shown too long ago (or its stamp is from nowhere we know)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This form was opened too long ago, so we could not take your comment. "
+            "Nothing is lost: your comment is below in a fresh form. Please send it again."
+        )
 
 
 class FloodLimited(CommentRefused):
@@ -131,6 +145,17 @@ def check_duplicate(is_duplicate: bool) -> None:
     """:raise DuplicateComment: when the same email already sent this text to this page."""
     if is_duplicate:
         raise DuplicateComment()
+
+
+def check_form_age(seconds_to_submit: float | None, max_age: float) -> None:
+    """Refuse a form whose signed stamp is older than ``max_age`` seconds.
+
+    A missing or forged stamp is not refused here: ``too_fast`` holds it for a person.
+
+    :raise FormExpired: when the stamp is genuine but too old.
+    """
+    if seconds_to_submit is not None and max_age > 0 and seconds_to_submit > max_age:
+        raise FormExpired()
 
 
 def check_flood(last_comment_at: datetime | None, now: datetime, seconds: float) -> None:
@@ -203,6 +228,8 @@ def moderation_mode(sub: Submission, h: AuthorHistory, s: PolicySettings) -> Dec
         return Decision(CommentStatus.PENDING, "all comments are held")
     if s.mode is ModerationMode.NONE:
         return Decision(CommentStatus.APPROVED, "moderation is off")
+    if h.has_approved_comment and s.verified_only and not h.verified:
+        return Decision(CommentStatus.PENDING, "returning commenter, address not confirmed")
     if h.has_approved_comment:
         return Decision(CommentStatus.APPROVED, "previously approved commenter")
     return Decision(CommentStatus.PENDING, "new commenter")

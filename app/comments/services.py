@@ -99,6 +99,8 @@ def policy_settings() -> PolicySettings:
         moderation_words=tuple(config["COMMENTS_MODERATION_WORDS"]),
         disallowed_words=tuple(config["COMMENTS_DISALLOWED_WORDS"]),
         min_seconds=config["COMMENTS_MIN_SECONDS"],
+        max_form_age=config["COMMENTS_FORM_MAX_AGE_SECONDS"],
+        verified_only=config["COMMENTS_APPROVE_VERIFIED_ONLY"],
         flood_seconds=config["COMMENTS_FLOOD_SECONDS"],
     )
 
@@ -106,11 +108,12 @@ def policy_settings() -> PolicySettings:
 def submit_comment(page: PageKey, new: NewComment, now: datetime | None = None) -> Comment:
     """Check a new comment against the policy and store it.
 
-    :raise policy.CommentRefused: (a reply to the wrong comment, a duplicate, a flood);
-        nothing is stored then.
+    :raise policy.CommentRefused: (an expired form, a reply to the wrong comment, a
+        duplicate, a flood); nothing is stored then.
     """
     now = now or utcnow()
     settings = policy_settings()
+    policy.check_form_age(new.seconds_to_submit, settings.max_form_age)
     digest = digest_of(new.email)
     network = client_network(new.ip)
     with write_transaction():

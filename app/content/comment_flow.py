@@ -7,13 +7,13 @@ comment.
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session
+from flask import current_app, flash, make_response, redirect, render_template, request, session
 from werkzeug.wrappers import Response
 
-from app.comments import remember
+from app.comments import remember, stamps
 from app.comments import services as comments
-from app.comments.forms import CommentForm, form_stamp, seconds_since_stamp
-from app.comments.policy import CommentRefused
+from app.comments.forms import CommentForm, strict_id
+from app.comments.policy import CommentRefused, FloodLimited
 from app.content import page_cache, seo
 from app.content.pages import Page, PageAddress
 from app.extensions import db
@@ -50,7 +50,7 @@ def page_number() -> int:
 
 def _reply_target(page: Page, parent_id: int | None) -> Comment | None:
     """Return the approved comment on this page that a reply is for, or None."""
-    if not isinstance(parent_id, int) or not 0 < parent_id < 2**53:  # a database integer
+    if not isinstance(parent_id, int):
         return None
     parent = db.session.get(Comment, parent_id)
     if parent is None or parent.status is not CommentStatus.APPROVED:
@@ -65,7 +65,7 @@ def _blank_form(page: Page) -> CommentForm:
     form.email.data = saved.get("email")
     form.website.data = saved.get("website")
     form.remember.data = bool(saved)
-    parent = _reply_target(page, request.args.get("replyto", type=int))
+    parent = _reply_target(page, strict_id(request.args.get("replyto")))
     form.parent_id.data = parent.id if parent else None
     return form
 
@@ -80,7 +80,14 @@ def show(page: Page, form: CommentForm | None = None, status: int = 200):
     if form is None and page_cache.cacheable():
         number = page_number()
         return page_cache.respond(page, number, lambda stamp: _render(page, None, stamp))
-    return _render(page, form), status
+    return personal(make_response(_render(page, form), status))
+
+
+def personal(response: Response) -> Response:
+    """Mark a response that holds this visitor's own things (a held comment, saved
+    details, a form being corrected) as theirs alone: no cache may keep it."""
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _render(page: Page, form: CommentForm | None, stamp: str | None = None) -> str:
@@ -88,8 +95,8 @@ def _render(page: Page, form: CommentForm | None, stamp: str | None = None) -> s
     form = form or _blank_form(page)
     if stamp is not None:
         form.rendered_at.data = stamp
-    elif not seconds_since_stamp(form.rendered_at.data):
-        form.rendered_at.data = form_stamp()
+    elif not stamps.is_usable(form.rendered_at.data):
+        form.rendered_at.data = stamps.form_stamp()
     listing = comments.list_comments(
         page.key,
         number=page_number(),
@@ -114,7 +121,7 @@ def _render(page: Page, form: CommentForm | None, stamp: str | None = None) -> s
     )
 
 
-def post(page: PageAddress) -> Response | tuple[str, int]:
+def post(page: PageAddress) -> Response:
     """Take a comment: refuse it kindly, or store it and redirect to it."""
     form = CommentForm()
     if not form.validate():
@@ -129,7 +136,7 @@ def post(page: PageAddress) -> Response | tuple[str, int]:
         text=form.comment.data,
         parent_id=form.parent_id.data,
         honeypot_filled=form.honeypot_filled,
-        seconds_to_submit=seconds_since_stamp(form.rendered_at.data),
+        seconds_to_submit=stamps.seconds_since_stamp(form.rendered_at.data),
         ip=request.remote_addr,
         user_agent=request.user_agent.string,
         owned=owned_comments(),
@@ -138,7 +145,10 @@ def post(page: PageAddress) -> Response | tuple[str, int]:
         comment = comments.submit_comment(page.key, new)
     except CommentRefused as refusal:
         form[refusal.field].errors = [*form[refusal.field].errors, str(refusal)]
-        return show(page.load(), form, status=refusal.http_status)
+        response = show(page.load(), form, status=refusal.http_status)
+        if isinstance(refusal, FloodLimited):
+            response.headers["Retry-After"] = str(refusal.wait_seconds)
+        return response
     return _after_comment(page, form, comment, new.owner_secret)
 
 

@@ -5,7 +5,10 @@ the same transaction as any change to the page; every worker reads those version
 the page itself, so a change shows everywhere at once and nothing needs clearing.
 
 The cached HTML has markers where the per-visitor values go (the CSRF token and the
-comment form's time stamp); they are filled in for each response.  Responses carry an
+comment form's time stamp); they are filled in for each response, and only inside the
+form's own hidden fields: a marker is looked for together with ``name="..." value="``,
+quotes that reader-written text can never hold (it is escaped), so a comment that
+contains a marker's text shows it as written.  Responses carry an
 ETag and Last-Modified, so a browser that has the page gets a 304.
 """
 
@@ -23,15 +26,22 @@ from sqlalchemy import Integer, column, text
 from werkzeug.wrappers import Response
 
 from app.comments import remember
-from app.comments.forms import form_stamp
+from app.comments.stamps import form_stamp
 from app.content.pages import Page
 from app.extensions import db
 from app.models import UTCDateTime
 
 CSRF_MARK = "__RELIEF_CSRF_TOKEN__"
 STAMP_MARK = "__RELIEF_FORM_STAMP__"
-_CSRF_BYTES = CSRF_MARK.encode()
-_STAMP_BYTES = STAMP_MARK.encode()
+
+
+def hidden_field(name: str, value: str) -> str:
+    """A hidden field as ``_macros/forms.html`` writes it (``csrf_field``, ``hidden``)."""
+    return f'name="{name}" value="{value}"'
+
+
+_CSRF_SLOT = hidden_field("csrf_token", CSRF_MARK).encode()
+_STAMP_SLOT = hidden_field("rendered_at", STAMP_MARK).encode()
 # Session keys that do not personalise a page: Flask-WTF's raw CSRF token, and the
 # "fresh login" flag Flask-Login sets on every anonymous request.
 NEUTRAL_SESSION_KEYS = frozenset({"csrf_token", "_fresh"})
@@ -170,16 +180,16 @@ def respond(page: Page, number: int, render) -> Response:
     """Render the page with ``render(stamp)``, keep it in the cache, and answer."""
     versions = Versions.of(page)
     html = render(STAMP_MARK)
-    template = html.replace(generate_csrf(), CSRF_MARK).encode("utf-8")
+    token = hidden_field("csrf_token", generate_csrf())
+    template = html.replace(token, _CSRF_SLOT.decode()).encode("utf-8")
     pages().put(key_for(versions, number), template)
     return _response(template, versions, number)
 
 
 def _response(template: bytes, versions: Versions, number: int) -> Response:
-    token = generate_csrf()
-    body = template.replace(_CSRF_BYTES, token.encode()).replace(
-        _STAMP_BYTES, form_stamp().encode()
-    )
+    body = template.replace(
+        _CSRF_SLOT, hidden_field("csrf_token", generate_csrf()).encode()
+    ).replace(_STAMP_SLOT, hidden_field("rendered_at", form_stamp()).encode())
     response = Response(body, mimetype="text/html")
     key = key_for(versions, number)
     digest = hashlib.sha256(repr((key, session.get("csrf_token"))).encode()).hexdigest()

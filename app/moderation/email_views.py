@@ -11,6 +11,13 @@ from app.moderation.actions import LABELS
 bp = Blueprint("email_actions", __name__, url_prefix="/email-action")
 
 
+@bp.after_request
+def never_cache(response):
+    """These pages show a held comment and carry a live action link: no cache keeps them."""
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.get("/<signed>")
 def confirm(signed: str):
     """Show what the link will do, with a button; changes nothing."""

@@ -1,0 +1,39 @@
+"""The comment form's time stamp: a signed record of when the form was shown.
+
+The policy holds comments sent faster than a person types (``COMMENTS_MIN_SECONDS``),
+and refuses forms older than ``COMMENTS_FORM_MAX_AGE_SECONDS``: without a maximum age,
+one stamp saved by a bot would pass the minimum-time check for ever.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="relief.comment-form")
+
+
+def form_stamp(now: float | None = None) -> str:
+    """Return a signed record of when the form was shown."""
+    return _serializer().dumps(round(now if now is not None else time.time(), 3))
+
+
+def seconds_since_stamp(stamp: str | None, now: float | None = None) -> float | None:
+    """Return seconds since ``form_stamp`` made ``stamp``; None if missing or forged."""
+    if not stamp:
+        return None
+    try:
+        shown = float(_serializer().loads(stamp))
+    except (BadSignature, TypeError, ValueError):
+        return None
+    return (now if now is not None else time.time()) - shown
+
+
+def is_usable(stamp: str | None, now: float | None = None) -> bool:
+    """Whether a re-rendered form may keep ``stamp``: genuine and not past its age."""
+    seconds = seconds_since_stamp(stamp, now)
+    return seconds is not None and seconds <= current_app.config["COMMENTS_FORM_MAX_AGE_SECONDS"]

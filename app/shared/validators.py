@@ -1,0 +1,78 @@
+"""Checks on typed text that every form shares: characters that hide or disguise text.
+
+Invisible characters (zero-width spaces, soft hyphens, fillers) and the bidirectional
+controls (which reorder what follows them) let a name pass for another person's, or a
+link show one address and lead to another.  Control characters cannot be stored by
+every database.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from wtforms.validators import ValidationError
+
+ZERO_WIDTH_JOINERS = frozenset("\u200c\u200d")  # needed in Persian, Indic names, emoji
+# Letters that draw nothing: Hangul fillers and the combining grapheme joiner.
+BLANK_LETTERS = frozenset("\u034f\u115f\u1160\u3164\uffa0")
+TAGS = range(0xE0020, 0xE0080)  # emoji subdivision flags (England, Scotland, Wales)
+
+
+def hidden_characters(text: str, *, allow_joiners: bool = False, newlines: bool = False) -> str:
+    """Return the characters of ``text`` that are invisible, reorder text or are controls.
+
+    :param allow_joiners: let the zero-width (non-)joiners and emoji tag characters
+        through, as names in several scripts and some emoji need them.
+    :param newlines: let tab, line feed and carriage return through.
+    """
+    found = []
+    for char in text:
+        if newlines and char in "\t\n\r":
+            continue
+        category = unicodedata.category(char)
+        if category == "Cc" or char in BLANK_LETTERS:
+            found.append(char)
+        elif category == "Cf":
+            if allow_joiners and (char in ZERO_WIDTH_JOINERS or ord(char) in TAGS):
+                continue
+            found.append(char)
+    return "".join(found)
+
+
+def describe(chars: str) -> str:
+    """Name the first offending character for a message: "U+200B (ZERO WIDTH SPACE)"."""
+    char = chars[0]
+    return f"U+{ord(char):04X} ({unicodedata.name(char, 'control character')})"
+
+
+def no_control_characters(form, field) -> None:
+    """WTForms validator for multi-line text: refuse control characters other than tab
+    and newline.  Other formatting characters pass: right-to-left marks belong in
+    Arabic and Hebrew text (links in it are checked apart)."""
+    found = field.data and "".join(
+        c for c in field.data if unicodedata.category(c) == "Cc" and c not in "\t\n\r"
+    )
+    if found:
+        raise ValidationError(
+            f"{field.label.text} contains an invisible control character ({describe(found)}) "
+            "that we cannot accept. Please remove it."
+        )
+
+
+def no_hidden_characters(allow_joiners: bool):
+    """WTForms validator for one-line fields: refuse invisible, reordering and control
+    characters.
+
+    :param allow_joiners: names may hold the zero-width joiners that some scripts and
+        emoji need; addresses may not.
+    """
+
+    def validator(form, field) -> None:
+        found = field.data and hidden_characters(field.data, allow_joiners=allow_joiners)
+        if found:
+            raise ValidationError(
+                f"{field.label.text} contains an invisible or direction-changing character "
+                f"({describe(found)}). Please remove it, or type it again."
+            )
+
+    return validator

@@ -1,0 +1,183 @@
+"""What an attack review found in Leave a Reply, each pinned by a test: cache markers in
+reader text, replayed form stamps, trusting typed identities, personalised responses
+kept by caches, hidden characters, malformed reply targets, IPv6 floods."""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup
+from sqlalchemy import func, select
+
+from app.comments.stamps import seconds_since_stamp
+from app.extensions import db
+from app.models import Comment, CommentStatus
+
+URL = "/back-spasms/"
+
+
+def age_of(app, stamp: str) -> float | None:
+    with app.test_request_context():
+        return seconds_since_stamp(stamp)
+
+
+def soup_of(response) -> BeautifulSoup:
+    return BeautifulSoup(response.data, "html.parser")
+
+
+def count_comments(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Comment))
+
+
+# --- Page-cache markers inside reader text ---------------------------------------------
+
+
+def test_cache_markers_in_a_comment_are_shown_as_written(app, article, add_comment):
+    app.config["WTF_CSRF_ENABLED"] = True
+    text = (
+        "__RELIEF_CSRF_TOKEN__ and __RELIEF_FORM_STAMP__ "
+        "https://evil.example.com/?t=__RELIEF_CSRF_TOKEN__"
+    )
+    add_comment(body=text)
+    for reader in (app.test_client(), app.test_client()):  # rendered, then from the cache
+        soup = soup_of(reader.get(URL))
+        body = soup.select_one(".comment__body")
+        assert body.get_text() == text
+        assert body.find("a")["href"] == "https://evil.example.com/?t=__RELIEF_CSRF_TOKEN__"
+        token = soup.find("input", attrs={"name": "csrf_token"})["value"]
+        assert token and "__RELIEF" not in token
+        assert str(soup).count(token) == 1  # in the form's field, and nowhere else
+        assert age_of(app, soup.find("input", attrs={"name": "rendered_at"})["value"]) >= 0
+
+
+# --- Form stamps expire ----------------------------------------------------------------
+
+
+def test_an_expired_form_is_refused_with_the_text_kept_and_a_fresh_form(
+    app, client, article, comment_form, stamp
+):
+    data = comment_form(comment="Written yesterday, sent today.", rendered_at=stamp(26 * 3600))
+    response = client.post(URL, data=data)
+    assert response.status_code == 422
+    soup = soup_of(response)
+    assert "opened too long ago" in soup.find(id="error-summary").get_text()
+    assert soup.find("textarea", id="comment").get_text().strip() == data["comment"]
+    assert soup.find("input", id="name")["value"] == data["name"]
+    fresh = soup.find("input", attrs={"name": "rendered_at"})["value"]
+    assert 0 <= age_of(app, fresh) < 60
+    assert count_comments(app) == 0
+
+
+def test_the_maximum_age_is_a_setting(app, client, article, comment_form, stamp):
+    app.config["COMMENTS_FORM_MAX_AGE_SECONDS"] = 600
+    assert client.post(URL, data=comment_form(rendered_at=stamp(900))).status_code == 422
+    assert client.post(URL, data=comment_form(rendered_at=stamp(300))).status_code == 303
+
+
+# --- Auto-approval and typed identities ------------------------------------------------
+
+
+def test_the_stricter_mode_holds_a_returning_commenter_who_has_not_confirmed(
+    app, client, article, comment_form, add_comment
+):
+    add_comment(name="Ada Reader", email="ada@example.com", body="An earlier comment.")
+    app.config["COMMENTS_APPROVE_VERIFIED_ONLY"] = True
+    client.post(URL, data=comment_form(comment="Is this me, or someone using my email?"))
+    with app.app_context():
+        newest = db.session.scalars(select(Comment).order_by(Comment.id.desc())).first()
+    assert newest.status is CommentStatus.PENDING
+    assert newest.reason == "returning commenter, address not confirmed"
+
+
+# --- Personalised responses are private ------------------------------------------------
+
+
+def assert_private(response):
+    assert response.headers["Cache-Control"] == "private, no-store", response.headers
+
+
+def test_a_page_showing_my_held_comment_is_private(client, article, comment_form):
+    client.post(URL, data=comment_form())
+    response = client.get(URL)
+    assert "awaiting moderation" in response.get_data(as_text=True)
+    assert_private(response)
+
+
+def test_a_form_prefilled_from_remember_me_is_private(client, article, comment_form):
+    client.post(URL, data=comment_form(remember="y"))
+    with client.session_transaction() as session:
+        session.clear()  # no held comment: only the cookie personalises the page
+    response = client.get(URL)
+    assert soup_of(response).find("input", id="email")["value"] == "ada@example.com"
+    assert_private(response)
+
+
+def test_refusals_are_private(app, client, article, comment_form):
+    assert_private(client.post(URL, data=comment_form(email="not-an-email")))
+    app.config["COMMENTS_FLOOD_SECONDS"] = 15
+    client.post(URL, data=comment_form())
+    flooded = client.post(URL, data=comment_form(comment="Again, at once."))
+    assert flooded.status_code == 429
+    assert_private(flooded)
+    assert 1 <= int(flooded.headers["Retry-After"]) <= 15
+
+
+def test_the_email_action_confirmation_page_is_private(client, article):
+    assert_private(client.get("/email-action/not-a-real-link"))
+
+
+# --- Hidden characters and malformed reply targets -------------------------------------
+
+
+def test_a_disguised_name_is_refused_next_to_the_field_with_the_text_kept(
+    app, client, article, comment_form
+):
+    data = comment_form(name="Relief\u200b team", comment="Trust me, I am the team.")
+    response = client.post(URL, data=data)
+    assert response.status_code == 422
+    soup = soup_of(response)
+    assert "ZERO WIDTH SPACE" in soup.find(id="name-error").get_text()
+    assert soup.find("textarea", id="comment").get_text().strip() == data["comment"]
+    assert count_comments(app) == 0
+
+
+def test_a_link_whose_target_hides_characters_is_refused(app, client, article, comment_form):
+    response = client.post(URL, data=comment_form(comment="See https://exa\u00admple.com/"))
+    assert response.status_code == 422
+    assert "web address in your comment" in soup_of(response).find(id="comment-error").get_text()
+    assert count_comments(app) == 0
+
+
+def test_a_malformed_reply_target_is_refused_not_posted_at_the_top(
+    app, client, article, comment_form, add_comment
+):
+    add_comment()
+    response = client.post(URL, data=comment_form(parent_id="1\u00b9", comment="A reply."))
+    assert response.status_code == 422
+    summary = soup_of(response).find(id="error-summary").get_text()
+    assert "could not tell which comment you are replying to" in summary
+    assert soup_of(response).find("textarea", id="comment").get_text().strip() == "A reply."
+    assert count_comments(app) == 1
+
+
+# --- The flood limit counts an IPv6 /64 as one client -----------------------------------
+
+
+def post_from(app, address: str, comment_form, email: str):
+    client = app.test_client()
+    return client.post(
+        URL,
+        data=comment_form(email=email, comment=f"From {address}."),
+        environ_overrides={"REMOTE_ADDR": address},
+    )
+
+
+def test_the_flood_limit_counts_an_ipv6_64_as_one_client(app, article, comment_form):
+    app.config["COMMENTS_FLOOD_SECONDS"] = 15
+    assert post_from(app, "2001:db8::1", comment_form, "one@example.com").status_code == 303
+    same_network = post_from(app, "2001:db8::ffff:2", comment_form, "two@example.com")
+    assert same_network.status_code == 429
+    assert re.search(r"wait \d+ seconds?", same_network.get_data(as_text=True))
+    other = post_from(app, "2001:db8:0:1::1", comment_form, "three@example.com")
+    assert other.status_code == 303
