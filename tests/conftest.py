@@ -130,9 +130,10 @@ def add_comment(app):
     """Store a comment directly, for tests about what readers see."""
     from datetime import UTC, datetime, timedelta
 
-    from app.comments.services import PageKey, touch_pages
+    from app.comments.services import touch_pages
     from app.crypto import digest_of
     from app.models import Comment, CommentStatus
+    from app.shared.pages import PageKey
 
     counter = iter(range(1, 1_000_000))
 

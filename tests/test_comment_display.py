@@ -97,9 +97,10 @@ def test_removed_comment_with_replies_keeps_the_thread_whole(client, article, ad
     reply = add_comment(parent=root, body="still here")
     add_comment(status=CommentStatus.TRASH, parent=root, body="trashed leaf")
     with client.application.app_context():
-        from app.comments.services import PageKey, touch_pages
+        from app.comments.services import touch_pages
         from app.extensions import db
         from app.models import Comment
+        from app.shared.pages import PageKey
 
         comment = db.session.get(Comment, root)
         comment.status = CommentStatus.TRASH

@@ -247,7 +247,7 @@ def test_unexpected_errors_are_logged_and_show_nothing_inside(
     def explode(*args, **kwargs):
         raise RuntimeError("SELECT secret FROM /srv/relief/app.py")
 
-    monkeypatch.setattr("app.comments.services.list_comments", explode)
+    monkeypatch.setattr("app.comments.listing.list_comments", explode)
     with caplog.at_level(logging.ERROR):
         response = client.get("/back-spasms/")
     assert response.status_code == 500

@@ -10,8 +10,7 @@ from typing import Any
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import selectinload, undefer
 
-from app.comments.services import PageKey, remove_for_good, touch_pages
-from app.content.pages import Page
+from app.comments.services import remove_for_good, touch_pages
 from app.crypto import cipher, digest_of
 from app.db import write_transaction
 from app.extensions import db
@@ -24,6 +23,7 @@ from app.models import (
     ModerationEvent,
     utcnow,
 )
+from app.shared.pages import Page, PageKey
 
 CLI_ACTOR = "command line"
 

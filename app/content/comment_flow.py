@@ -10,15 +10,16 @@ from __future__ import annotations
 from flask import current_app, flash, make_response, redirect, render_template, request, session
 from werkzeug.wrappers import Response
 
+from app.comments import listing as threads
 from app.comments import remember, stamps
 from app.comments import services as comments
 from app.comments.forms import CommentForm, strict_id
 from app.comments.policy import CommentRefused, FloodLimited
 from app.content import page_cache, seo
-from app.content.pages import Page, PageAddress
 from app.extensions import db
 from app.models import Comment, CommentStatus
 from app.moderation import notifications
+from app.shared.pages import Page, PageAddress, PageKey
 
 # Session key: the owner secrets of the comments this browser sent (never bare ids: an
 # id names a row, a secret proves it was this browser that sent it).
@@ -55,7 +56,7 @@ def _reply_target(page: Page, parent_id: int | None) -> Comment | None:
     parent = db.session.get(Comment, parent_id)
     if parent is None or parent.status is not CommentStatus.APPROVED:
         return None
-    return parent if comments.PageKey.of(parent) == page.key else None
+    return parent if PageKey.of(parent) == page.key else None
 
 
 def _blank_form(page: Page) -> CommentForm:
@@ -97,7 +98,7 @@ def _render(page: Page, form: CommentForm | None, stamp: str | None = None) -> s
         form.rendered_at.data = stamp
     elif not stamps.is_usable(form.rendered_at.data):
         form.rendered_at.data = stamps.form_stamp()
-    listing = comments.list_comments(
+    listing = threads.list_comments(
         page.key,
         number=page_number(),
         per_page=config["COMMENTS_PER_PAGE"],
@@ -162,7 +163,7 @@ def _after_comment(
         flash("Your comment is awaiting moderation.", "info")
         if comment.status is CommentStatus.PENDING:
             notifications.notify_held(comment.id)
-    number = comments.thread_page_of(
+    number = threads.thread_page_of(
         comment, current_app.config["COMMENTS_PER_PAGE"], owned_comments()
     )
     params = {"page": number} if number > 1 else {}

@@ -27,9 +27,9 @@ from werkzeug.wrappers import Response
 
 from app.comments import remember
 from app.comments.stamps import form_stamp
-from app.content.pages import Page
 from app.extensions import db
 from app.models import UTCDateTime
+from app.shared.pages import Page
 
 CSRF_MARK = "__RELIEF_CSRF_TOKEN__"
 STAMP_MARK = "__RELIEF_FORM_STAMP__"

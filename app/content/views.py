@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from app.comments.services import PageKey
 from app.content import comment_flow, page_cache, seo, services
-from app.content.pages import Page, PageAddress
 from app.extensions import csrf
+from app.shared.pages import Page, PageAddress, PageKey
 
 bp = Blueprint("content", __name__)
 

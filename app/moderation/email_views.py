@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from app.content.pages import Page
 from app.moderation import notifications
 from app.moderation.actions import LABELS
+from app.shared.pages import Page
 
 bp = Blueprint("email_actions", __name__, url_prefix="/email-action")
 

@@ -16,7 +16,6 @@ from flask import current_app, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app import mail
-from app.content.pages import Page
 from app.content.seo import absolute_url
 from app.db import write_transaction
 from app.extensions import db
@@ -30,6 +29,7 @@ from app.models import (
 )
 from app.moderation import services
 from app.moderation.actions import LABELS
+from app.shared.pages import Page
 
 EMAIL_ACTIONS = (ModerationAction.APPROVE, ModerationAction.SPAM, ModerationAction.TRASH)
 

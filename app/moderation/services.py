@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased, joinedload, undefer
 
-from app.comments.services import PageKey, remove_for_good, touch_pages
+from app.comments.services import remove_for_good, touch_pages
 from app.crypto import digest_of
 from app.db import write_transaction
 from app.extensions import db
@@ -29,6 +29,7 @@ from app.models import (
     utcnow,
 )
 from app.moderation.actions import PAST_TENSE, ActionNotAllowed, next_status
+from app.shared.pages import PageKey
 
 
 class ModerationError(Exception):

@@ -20,13 +20,12 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.auth.views import safe_next
-from app.comments.services import PageKey
 from app.content import services as content
-from app.content.pages import Page
 from app.models import CommentStatus, ModerationAction
 from app.moderation import services
 from app.moderation.actions import LABELS, TRANSITIONS, allowed_actions
 from app.moderation.forms import EditCommentForm, ReplyForm
+from app.shared.pages import Page, PageKey
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 

@@ -1,4 +1,9 @@
-"""A page of the site that carries comments: an article, or one of its remedies."""
+"""The identity of a page that carries comments: an article, or one of its remedies.
+
+``PageKey`` is what comments point at (ids only); ``Page`` is a loaded page;
+``PageAddress`` is a page known by its slugs, enough to take a comment and redirect.
+Every area uses these, so they live beneath all of them.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,31 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import url_for
+from sqlalchemy import and_
 
-from app.comments.services import PageKey
-from app.models import Article, Remedy
+from app.models import Article, Comment, Remedy
+
+
+@dataclass(frozen=True)
+class PageKey:
+    """Which page a comment belongs to: an article, or one of its remedies."""
+
+    article_id: int
+    remedy_id: int | None = None
+
+    def clause(self, model=Comment):
+        """SQL condition selecting this page's comments."""
+        remedy = (
+            model.remedy_id.is_(None)
+            if self.remedy_id is None
+            else model.remedy_id == self.remedy_id
+        )
+        return and_(model.article_id == self.article_id, remedy)
+
+    @classmethod
+    def of(cls, comment: Comment) -> PageKey:
+        """Return the page a comment is on."""
+        return cls(comment.article_id, comment.remedy_id)
 
 
 @dataclass(frozen=True)
