@@ -41,6 +41,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     register_security(app)
     register_error_handlers(app)
     register_commands(app)
+    register_signal_handlers(app)
     return app
 
 
@@ -63,7 +64,7 @@ def register_proxy_fix(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions from ``app.extensions`` and set up the database engine."""
-    from app import crypto
+    from app import crypto, mail
     from app.auth.services import load_moderator
     from app.db import configure_engine, ensure_sqlite_folder
     from app.extensions import csrf, db, login_manager, migrate
@@ -75,6 +76,7 @@ def register_extensions(app: Flask) -> None:
         options.pop("pool_pre_ping", None)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     crypto.init_app(app)
+    mail.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
@@ -129,3 +131,10 @@ def register_commands(app: Flask) -> None:
     from app import cli
 
     cli.init_app(app)
+
+
+def register_signal_handlers(app: Flask) -> None:
+    """Let moderation hear what the comment services announce (a comment is held)."""
+    from app.moderation import notifications
+
+    notifications.init_app(app)

@@ -17,13 +17,11 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from flask import current_app
+from flask import Flask, current_app
 
 log = logging.getLogger("relief.mail")
 _LINE_BREAKS = re.compile(r"[\r\n\x00-\x1f\x7f]+")
-_executor: ThreadPoolExecutor | None = None
-_executor_pid: int | None = None
-_lock = threading.Lock()
+EXTENSION_KEY = "relief.mail_pool"
 
 
 @dataclass(frozen=True)
@@ -70,14 +68,27 @@ def make_message(to: str, subject: str, body: str, sender: str) -> EmailMessage:
     return message
 
 
-def _pool() -> ThreadPoolExecutor:
-    # One pool per process: a pool made before gunicorn forks has no threads after it.
-    global _executor, _executor_pid
-    with _lock:
-        if _executor is None or _executor_pid != os.getpid():
-            _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="relief-mail")
-            _executor_pid = os.getpid()
-        return _executor
+class MailPool:
+    """The app's mail threads, made on first use in each process: a pool made before
+    gunicorn forks has no threads after it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+        self._pid: int | None = None
+
+    def executor(self) -> ThreadPoolExecutor:
+        """Return this process's pool, making it if needed."""
+        with self._lock:
+            if self._executor is None or self._pid != os.getpid():
+                self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="relief-mail")
+                self._pid = os.getpid()
+            return self._executor
+
+
+def init_app(app: Flask) -> None:
+    """Give the app its mail pool."""
+    app.extensions[EXTENSION_KEY] = MailPool()
 
 
 def deliver(settings: MailSettings, messages: list[EmailMessage]) -> int:
@@ -123,4 +134,4 @@ def in_background(job, *args) -> Future:
                 log.exception("A background mail job failed")
                 return None
 
-    return _pool().submit(run)
+    return app.extensions[EXTENSION_KEY].executor().submit(run)

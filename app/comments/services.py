@@ -21,6 +21,7 @@ from app.comments.policy import (
     PolicySettings,
     Submission,
 )
+from app.comments.signals import comment_held
 from app.crypto import digest_of
 from app.db import write_transaction
 from app.extensions import db
@@ -137,6 +138,8 @@ def submit_comment(page: PageKey, new: NewComment, now: datetime | None = None) 
         db.session.flush()
         if comment.status is CommentStatus.APPROVED:
             touch_pages([page], now)
+    if comment.status is CommentStatus.PENDING:
+        comment_held.send(current_app._get_current_object(), comment_id=comment.id)
     return comment
 
 

@@ -18,7 +18,6 @@ from app.comments.policy import CommentRefused, FloodLimited
 from app.content import page_cache, seo
 from app.extensions import db
 from app.models import Comment, CommentStatus
-from app.moderation import notifications
 from app.shared.pages import Page, PageAddress, PageKey
 
 # Session key: the owner secrets of the comments this browser sent (never bare ids: an
@@ -161,8 +160,6 @@ def _after_comment(
     else:
         _remember_own(owner_secret)
         flash("Your comment is awaiting moderation.", "info")
-        if comment.status is CommentStatus.PENDING:
-            notifications.notify_held(comment.id)
     number = threads.thread_page_of(
         comment, current_app.config["COMMENTS_PER_PAGE"], owned_comments()
     )

@@ -16,6 +16,7 @@ from flask import current_app, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app import mail
+from app.comments.signals import comment_held
 from app.content.seo import absolute_url
 from app.db import write_transaction
 from app.extensions import db
@@ -172,3 +173,12 @@ def carry_out(signed: str) -> str:
         )
     except services.ModerationError as exc:
         raise LinkError(str(exc)) from None
+
+
+def _on_comment_held(app, comment_id: int) -> None:
+    notify_held(comment_id)
+
+
+def init_app(app) -> None:
+    """Email the moderators whenever the comment services hold a new comment."""
+    comment_held.connect(_on_comment_held, sender=app)
