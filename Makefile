@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve bench install migrate content test audit lint format clean
+.PHONY: run serve bench bench-smoke install migrate content test audit lint format clean
 
 run: migrate content  ## Set up and serve on http://127.0.0.1:5000
 	$(FLASK) run --host $(HOST) --port $(PORT)
@@ -16,6 +16,9 @@ serve: migrate content  ## Production-style: gunicorn with gunicorn.conf.py (set
 
 bench: install  ## The benchmark (about 10 minutes): Relief vs a Flask hello-world and Isso
 	$(BIN)/python bench/run.py
+
+bench-smoke: install  ## The benchmark in miniature (about a minute), as CI runs it
+	BENCH_SMOKE=1 $(BIN)/python bench/run.py
 
 install: $(VENV)/.installed  ## Create the virtualenv and install the app with its test tools
 

@@ -1,8 +1,9 @@
 """Fill a fresh database for the benchmark, through the app's own models and services.
 
-The article gets 1,050 approved top-level threads plus 150 replies (21 pages of 50
-threads); the remedy pages and every status share the rest, 100,000 comments in all.
-Emails are encrypted and hashed by the app's own column type and digest function.
+The full run gives the article 1,050 approved top-level threads plus 150 replies (21
+pages of 50 threads); the remedy pages and every status share the rest, 100,000
+comments in all.  The smoke run asks for fewer (see ``seed``'s arguments).  Emails are
+encrypted and hashed by the app's own column type and digest function.
 """
 
 from __future__ import annotations
@@ -54,8 +55,18 @@ def _row(
     }
 
 
-def seed(moderator_email: str, moderator_password: str) -> dict:
-    """Fill the database and add a moderator; return what was made."""
+def seed(
+    moderator_email: str,
+    moderator_password: str,
+    total: int = TOTAL,
+    article_roots: int = ARTICLE_ROOTS,
+    article_replies: int = ARTICLE_REPLIES,
+) -> dict:
+    """Fill the database with ``total`` comments and add a moderator; return what was made.
+
+    The article gets ``article_roots`` approved threads and ``article_replies`` replies;
+    the remedy pages and every status share the rest.
+    """
     rng = random.Random(20261125)
     article = db.session.scalar(select(Article).order_by(Article.id))
     remedy_ids = [remedy.id for remedy in article.remedies]
@@ -64,7 +75,7 @@ def seed(moderator_email: str, moderator_password: str) -> dict:
     # The article's threads: roots first, then replies that nest up to five deep.
     roots = [
         _row(rng, n, article.id, None, CommentStatus.APPROVED, start + timedelta(minutes=n))
-        for n in range(ARTICLE_ROOTS)
+        for n in range(article_roots)
     ]
     db.session.execute(insert(Comment), roots)
     db.session.commit()
@@ -76,12 +87,12 @@ def seed(moderator_email: str, moderator_password: str) -> dict:
     chain: dict[int, tuple[int, int]] = {}  # comment -> (root, depth)
     for root in root_ids:
         chain[root] = (root, 1)
-    for n in range(ARTICLE_REPLIES):
+    for n in range(article_replies):
         parent = rng.choice(root_ids[:200] + list(chain)[-50:])
         root, depth = chain[parent]
         row = _row(
             rng,
-            ARTICLE_ROOTS + n,
+            article_roots + n,
             article.id,
             None,
             CommentStatus.APPROVED,
@@ -94,10 +105,10 @@ def seed(moderator_email: str, moderator_password: str) -> dict:
     db.session.commit()
 
     # Everything else, across the remedy pages and all statuses.
-    made = ARTICLE_ROOTS + ARTICLE_REPLIES
-    while made < TOTAL:
+    made = article_roots + article_replies
+    while made < total:
         batch = []
-        for n in range(made, min(TOTAL, made + BATCH)):
+        for n in range(made, min(total, made + BATCH)):
             status = rng.choices(STATUSES, WEIGHTS)[0]
             batch.append(
                 _row(
@@ -114,4 +125,4 @@ def seed(moderator_email: str, moderator_password: str) -> dict:
         made += len(batch)
 
     add_moderator(moderator_email, moderator_password, "Bench moderator")
-    return {"comments": made, "article_threads": ARTICLE_ROOTS, "article_replies": ARTICLE_REPLIES}
+    return {"comments": made, "article_threads": article_roots, "article_replies": article_replies}
