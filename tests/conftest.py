@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app import create_app
 from app.content.importer import ParsedArticle, ParsedItem, ParsedRemedy
-from app.content.services import upsert_article
+from app.content.loading import upsert_article
 from app.extensions import db
 from app.models import Article
 from config import TestConfig

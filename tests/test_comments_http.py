@@ -358,7 +358,7 @@ def test_comment_on_remedy_page(app, client, article, comment_form):
 
 
 def test_comments_survive_a_content_reload(app, client, article, add_comment):
-    from app.content.services import upsert_article
+    from app.content.loading import upsert_article
     from tests.conftest import make_article
 
     on_article = add_comment(body="On the article")
@@ -374,7 +374,7 @@ def test_comments_survive_a_content_reload(app, client, article, add_comment):
 
 def test_removing_a_remedy_with_comments_is_refused(app, article, add_comment):
     from app.content.importer import ArticleFormatError
-    from app.content.services import upsert_article
+    from app.content.loading import upsert_article
     from tests.conftest import make_article
 
     add_comment(remedy_slug="remedy-3")

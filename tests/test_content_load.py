@@ -7,7 +7,7 @@ import shutil
 from sqlalchemy import func, select
 
 from app.content.importer import ParsedRemedy
-from app.content.services import upsert_article
+from app.content.loading import upsert_article
 from app.extensions import db
 from app.models import Article, Remedy, RemedyItem
 from tests.conftest import ROOT, SEED_FILE, make_article

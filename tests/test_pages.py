@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from bs4 import BeautifulSoup
 
-from app.content.services import upsert_article
+from app.content.loading import upsert_article
 from tests.conftest import make_article
 
 
@@ -104,7 +104,7 @@ def test_500_page_shows_no_stack_trace(app, client, article, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("secret detail /etc/passwd SELECT * FROM")
 
-    monkeypatch.setattr("app.content.services.article_by_slug", explode)
+    monkeypatch.setattr("app.content.queries.article_by_slug", explode)
     response = client.get("/back-spasms/")
     assert response.status_code == 500
     assert b"Something went wrong on our side" in response.data

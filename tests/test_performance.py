@@ -79,7 +79,7 @@ def test_approval_shows_at_once_through_the_cache(app, client, article, add_comm
 
 
 def test_a_content_reload_shows_through_the_cache(app, article):
-    from app.content.services import upsert_article
+    from app.content.loading import upsert_article
     from tests.conftest import make_article
 
     reader = app.test_client()

@@ -91,7 +91,7 @@ def production_app(tmp_path):
     with app.app_context():
         db.drop_all()
         db.create_all()
-        from app.content.services import upsert_article
+        from app.content.loading import upsert_article
 
         upsert_article(make_article())
     yield app
@@ -200,7 +200,7 @@ def test_configured_proxy_is_trusted_for_the_client_address(tmp_path, comment_fo
     with app.app_context():
         db.drop_all()
         db.create_all()
-        from app.content.services import upsert_article
+        from app.content.loading import upsert_article
 
         upsert_article(make_article())
     client = app.test_client()

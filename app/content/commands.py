@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.content.importer import ArticleFormatError, parse_plain_text
-from app.content.services import LoadResult, load_directory, upsert_article
+from app.content.loading import LoadResult, load_directory, upsert_article
 
 content_cli = AppGroup("content", help="Load and import articles.")
 

@@ -105,7 +105,6 @@ def _render(page: Page, form: CommentForm | None, stamp: str | None = None) -> s
         owned=owned_comments(),
     )
     previous, following = page.neighbours
-    params = {"page": listing.page} if listing.page > 1 else {}
     return render_template(
         "content/article.html" if page.remedy is None else "content/remedy.html",
         page=page,
@@ -116,7 +115,7 @@ def _render(page: Page, form: CommentForm | None, stamp: str | None = None) -> s
         comments=listing,
         form=form,
         reply_to=_reply_target(page, form.parent_id.data),
-        canonical=seo.absolute_url(page.url(**params)),
+        canonical=seo.absolute_url(page.url(page=listing.page)),
         structured_data=seo.page_data(page.article, page.remedy),
     )
 
@@ -163,8 +162,7 @@ def _after_comment(
     number = threads.thread_page_of(
         comment, current_app.config["COMMENTS_PER_PAGE"], owned_comments()
     )
-    params = {"page": number} if number > 1 else {}
-    response = redirect(page.url(**params, _anchor=f"comment-{comment.id}"), code=303)
+    response = redirect(page.url(page=number, _anchor=f"comment-{comment.id}"), code=303)
     if form.remember.data:
         remember.save(response, form.name.data, form.email.data, form.website.data)
     elif remember.COOKIE in request.cookies:

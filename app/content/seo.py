@@ -7,7 +7,7 @@ from datetime import date
 
 from flask import current_app, request, url_for
 
-from app.content import services
+from app.content import queries
 from app.models import Article, Remedy
 
 
@@ -106,7 +106,7 @@ class SitemapPage:
 
 def sitemap_pages() -> list[SitemapPage]:
     """Return the home page, every article and every remedy page."""
-    articles = services.published_articles()
+    articles = queries.published_articles()
     newest = max((a.updated_on for a in articles), default=date.today())
     pages = [SitemapPage(absolute_url(url_for("content.index")), newest)]
     for article in articles:

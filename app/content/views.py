@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from app.content import comment_flow, page_cache, seo, services
+from app.content import comment_flow, page_cache, queries, seo
 from app.extensions import csrf
 from app.shared.pages import Page, PageAddress, PageKey
 
@@ -14,12 +14,12 @@ bp = Blueprint("content", __name__)
 @bp.get("/")
 def index():
     """Show the article, or a list of articles when there are several."""
-    slugs = services.article_slugs()
+    slugs = queries.article_slugs()
     if len(slugs) == 1:
         cached = page_cache.serve_cached(slugs[0], None, comment_flow.page_number())
         if cached is not None:
             return cached
-    articles = services.published_articles()
+    articles = queries.published_articles()
     if len(articles) == 1:
         return comment_flow.show(Page(articles[0]))
     return render_template("content/index.html", articles=articles)
@@ -37,7 +37,7 @@ def article(slug: str):
     cached = page_cache.serve_cached(slug, None, comment_flow.page_number())
     if cached is not None:
         return cached
-    return comment_flow.show(Page(services.article_by_slug(slug)))
+    return comment_flow.show(Page(queries.article_by_slug(slug)))
 
 
 @bp.route("/<article_slug:article_slug>/<slug:remedy_slug>/", methods=["GET", "POST"])
@@ -52,7 +52,7 @@ def remedy(article_slug: str, remedy_slug: str):
     cached = page_cache.serve_cached(article_slug, remedy_slug, comment_flow.page_number())
     if cached is not None:
         return cached
-    return comment_flow.show(Page(*services.remedy_page(article_slug, remedy_slug)))
+    return comment_flow.show(Page(*queries.remedy_page(article_slug, remedy_slug)))
 
 
 def address(article_slug: str, remedy_slug: str | None) -> PageAddress:
@@ -66,8 +66,8 @@ def address(article_slug: str, remedy_slug: str | None) -> PageAddress:
 
     def load() -> Page:
         if remedy_slug is None:
-            return Page(services.article_by_slug(article_slug))
-        return Page(*services.remedy_page(article_slug, remedy_slug))
+            return Page(queries.article_by_slug(article_slug))
+        return Page(*queries.remedy_page(article_slug, remedy_slug))
 
     key = PageKey(versions.article_id, versions.remedy_id)
     return PageAddress(article_slug, remedy_slug, key, load)

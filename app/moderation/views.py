@@ -20,7 +20,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.auth.views import safe_next
-from app.content import services as content
+from app.content import queries as content
 from app.models import CommentStatus, ModerationAction
 from app.moderation import services
 from app.moderation.actions import LABELS, TRANSITIONS, allowed_actions

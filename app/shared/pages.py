@@ -38,6 +38,19 @@ class PageKey:
         return cls(comment.article_id, comment.remedy_id)
 
 
+def page_url(article_slug: str, remedy_slug: str | None, **params) -> str:
+    """Return the path of an article or remedy page.
+
+    ``page`` is the page of comments; the first has no ``?page=1`` (one address per
+    page, for readers and for search engines), so callers may pass any number.
+    """
+    if (params.get("page") or 1) <= 1:
+        params.pop("page", None)
+    if remedy_slug is None:
+        return url_for("content.article", slug=article_slug, **params)
+    return url_for("content.remedy", article_slug=article_slug, remedy_slug=remedy_slug, **params)
+
+
 @dataclass(frozen=True)
 class Page:
     """An article page (``remedy`` empty) or a remedy page."""
@@ -57,14 +70,7 @@ class Page:
 
     def url(self, **params) -> str:
         """Return the page's path, with query parameters and an ``_anchor`` if given."""
-        if self.remedy is None:
-            return url_for("content.article", slug=self.article.slug, **params)
-        return url_for(
-            "content.remedy",
-            article_slug=self.article.slug,
-            remedy_slug=self.remedy.slug,
-            **params,
-        )
+        return page_url(self.article.slug, self.remedy.slug if self.remedy else None, **params)
 
     @property
     def neighbours(self) -> tuple[Remedy | None, Remedy | None]:
@@ -92,11 +98,4 @@ class PageAddress:
 
     def url(self, **params) -> str:
         """Return the page's path, as ``Page.url`` does."""
-        if self.remedy_slug is None:
-            return url_for("content.article", slug=self.article_slug, **params)
-        return url_for(
-            "content.remedy",
-            article_slug=self.article_slug,
-            remedy_slug=self.remedy_slug,
-            **params,
-        )
+        return page_url(self.article_slug, self.remedy_slug, **params)

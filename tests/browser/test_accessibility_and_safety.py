@@ -6,7 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from app.content.services import load_directory
+from app.content.loading import load_directory
 from app.models import CommentStatus
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.conftest import MODERATOR_PASSWORD, ROOT

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from app.content.services import load_directory
+from app.content.loading import load_directory
 from app.extensions import db
 from app.models import Comment, CommentStatus
 from tests.browser.conftest import PHONE

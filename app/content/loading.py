@@ -1,4 +1,4 @@
-"""Writing parsed articles to the database, and the queries the content pages use."""
+"""Writing parsed articles to the database: create or update in place, ids kept."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from flask import abort
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -161,45 +160,3 @@ def load_directory(folder: Path) -> list[LoadResult]:
         except (ArticleFormatError, UnicodeDecodeError) as exc:
             raise ArticleFormatError(f"{path.name}: {exc}") from None
     return results
-
-
-def published_articles() -> list[Article]:
-    """Return every article with its remedies, newest first."""
-    query = (
-        select(Article)
-        .options(selectinload(Article.remedies))
-        .order_by(Article.published_on.desc(), Article.id)
-    )
-    return list(db.session.scalars(query))
-
-
-def article_slugs() -> list[str]:
-    """Return every article's slug (one light query)."""
-    return list(db.session.scalars(select(Article.slug).order_by(Article.id)))
-
-
-def article_by_slug(slug: str) -> Article:
-    """Return the article with its remedies and their items loaded.
-
-    :raise 404: when no article has that slug.
-    """
-    article = db.session.scalar(
-        select(Article)
-        .where(Article.slug == slug)
-        .options(selectinload(Article.remedies).selectinload(Remedy.items))
-    )
-    if article is None:
-        abort(404)
-    return article
-
-
-def remedy_page(article_slug: str, remedy_slug: str) -> tuple[Article, Remedy]:
-    """Return the article and the remedy at the given slugs, items loaded.
-
-    :raise 404: when either slug is unknown.
-    """
-    article = article_by_slug(article_slug)
-    for remedy in article.remedies:
-        if remedy.slug == remedy_slug:
-            return article, remedy
-    abort(404)
