@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from sqlalchemy import select
 
@@ -326,8 +328,12 @@ def test_forged_or_foreign_device_cookies_count_as_unknown(app, moderator, secon
     colleague = known_browser(app, second_moderator)
     assert fail_from_elsewhere(app, "mod@example.com", times=5) == [401] * 5
 
+    with app.app_context():
+        from app.auth.devices import account_key
+
+        account = account_key("mod@example.com")
     forged_key = URLSafeSerializer("not-our-secret", salt="relief.login-device").dumps(
-        [["mod@example.com", "x" * 22, 2_000_000_000]]
+        [[account, "x" * 22, 2_000_000_000]]
     )
     for value in (_tamper(genuine), forged_key, genuine + "x", "garbage", "é" * 5000, "[]"):
         response = browser(app, "192.0.2.70").post(
@@ -391,6 +397,10 @@ def test_device_cookie_flags(client, moderator):
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/auth/login" in cookie
     assert f"Max-Age={365 * 24 * 3600}" in cookie
     assert "Secure" not in cookie  # SESSION_COOKIE_SECURE is off in tests; on in production
+    value = cookie.split(";")[0].split("=", 1)[1]
+    payload = value.split(".")[0]
+    decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    assert b"@example.com" not in decoded  # the account is named by a keyed hash
 
 
 def test_a_browser_remembers_several_accounts(app, moderator, second_moderator):

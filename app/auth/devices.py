@@ -1,10 +1,11 @@
 """Device cookies, after OWASP's "Slow Down Online Guessing Attacks with Device Cookies".
 
-A browser that logs in to an account receives a signed cookie naming that account (its
-normalised email) with a random nonce.  Carrying it makes the browser a *known device*
-for that account: its failed logins count against its nonce only, so other people's
-guessing cannot lock it out.  The cookie proves nothing about the password; it only
-decides which failures a login attempt is counted with.
+A browser that logs in to an account receives a signed cookie naming that account with
+a random nonce.  Carrying it makes the browser a *known device* for that account: its
+failed logins count against its nonce only, so other people's guessing cannot lock it
+out.  The cookie proves nothing about the password; it only decides which failures a
+login attempt is counted with.  The account is named by a keyed hash of its normalised
+email, so the cookie (signed, not encrypted) does not show the address.
 
 One cookie lists the few accounts a browser has logged in to, newest first, each with
 the time it was issued; entries older than ``LOGIN_DEVICE_COOKIE_DAYS`` are ignored
@@ -13,6 +14,9 @@ whatever the browser says the cookie's expiry is.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,15 +30,15 @@ SALT = "relief.login-device"
 # Accounts one browser is remembered for; older logins drop off the list.
 MAX_ACCOUNTS = 5
 NONCE_BYTES = 16
-# Longer values are not ours (five entries of 254-character emails stay well below).
-MAX_COOKIE_LENGTH = 4096
+# Longer values are not ours (five entries make about 300 characters).
+MAX_COOKIE_LENGTH = 1024
 
 
 @dataclass(frozen=True)
 class Device:
     """One account a browser has logged in to: the nonce its failures are counted under."""
 
-    login: str
+    account: str  # account_key() of the login
     nonce: str
     issued: int  # Unix time
 
@@ -45,6 +49,14 @@ def _serializer() -> URLSafeSerializer:
 
 def _lifetime() -> timedelta:
     return timedelta(days=current_app.config["LOGIN_DEVICE_COOKIE_DAYS"])
+
+
+def account_key(login: str) -> str:
+    """Return how a device cookie names the account whose normalised email is ``login``."""
+    secret = current_app.config["SECRET_KEY"]
+    key = secret if isinstance(secret, bytes) else secret.encode("utf-8")
+    digest = hmac.new(key, f"{SALT}:{login}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:16]).decode("ascii").rstrip("=")
 
 
 def read(value: str | None, now: datetime) -> list[Device]:
@@ -75,7 +87,8 @@ def read(value: str | None, now: datetime) -> list[Device]:
 
 def nonce_for(value: str | None, login: str, now: datetime) -> str | None:
     """Return the nonce this cookie holds for ``login``, or None for an unknown device."""
-    return next((d.nonce for d in read(value, now) if d.login == login), None)
+    account = account_key(login)
+    return next((d.nonce for d in read(value, now) if d.account == account), None)
 
 
 def issue(value: str | None, login: str, now: datetime) -> str:
@@ -84,10 +97,10 @@ def issue(value: str | None, login: str, now: datetime) -> str:
     The nonce is new at every login (OWASP: issue a new cookie on success), so a device
     that was locked out and then proved the password is known again.
     """
-    fresh = Device(login, secrets.token_urlsafe(NONCE_BYTES), int(now.timestamp()))
-    others = [d for d in read(value, now) if d.login != login]
+    fresh = Device(account_key(login), secrets.token_urlsafe(NONCE_BYTES), int(now.timestamp()))
+    others = [d for d in read(value, now) if d.account != fresh.account]
     entries = [fresh, *others][:MAX_ACCOUNTS]
-    return _serializer().dumps([[d.login, d.nonce, d.issued] for d in entries])
+    return _serializer().dumps([[d.account, d.nonce, d.issued] for d in entries])
 
 
 def set_cookie(response: Response, value: str) -> None:
