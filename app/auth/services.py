@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth import devices
@@ -128,7 +128,7 @@ class Login:
     device_cookie: str
 
 
-def _wait(condition, now: datetime) -> int:
+def _wait(condition: ColumnElement[bool], now: datetime) -> int:
     """Return the seconds until the failures matching ``condition`` fall below the limit.
 
     0 when they are below it already.  The failure that must leave the window is the
@@ -195,7 +195,8 @@ def authenticate(
         valid = check_password_hash(moderator.password_hash if moderator else _DUMMY_HASH, password)
         if moderator and valid:
             # Failures are kept: clearing them would give a guesser a fresh allowance
-            # each time the real moderator logs in.  They expire with the window.
+            # each time the real moderator logs in.  They stop counting after the window
+            # (`flask comments purge-ips` deletes old rows).
             moderator.last_login_at = now
         else:
             db.session.add(
