@@ -107,9 +107,14 @@ class Config:
     # Seconds each worker may reuse the queue's tab counts (counting 100,000 comments
     # takes milliseconds); a moderator's own actions refresh them at once.
     MODERATION_COUNTS_SECONDS = _env_float("MODERATION_COUNTS_SECONDS", 5.0)
-    # Failed logins allowed per account and per IP address within the window below.
+    # Failed logins allowed within the window below: per known device (a browser with a
+    # device cookie for the account), and for unknown devices per account and per client
+    # network (an IPv4 address, an IPv6 /64).
     LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
+    # Seconds a failed login counts against those limits.
     LOGIN_FAILURE_WINDOW_SECONDS = _env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
+    # How long a browser stays a known device for an account after logging in to it.
+    LOGIN_DEVICE_COOKIE_DAYS = _env_int("LOGIN_DEVICE_COOKIE_DAYS", 365)
     # How long the approve / spam / trash links in a moderation email stay valid.
     EMAIL_ACTION_DAYS = _env_int("EMAIL_ACTION_DAYS", 7)
 

@@ -1,20 +1,25 @@
-"""Moderator accounts and logging in, with failures throttled per account and per IP.
+"""Moderator accounts and logging in, with failed logins throttled.
 
-Failures are counted in the database, so the limit holds across every worker process.
+Known devices (browsers with a device cookie for the account, see ``devices``) are
+throttled on their own failures; unknown devices per account and per client network.
+Failures are counted in the database, so the limits hold across every worker process.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.auth import devices
 from app.db import write_transaction
 from app.extensions import db
 from app.models import LoginFailure, Moderator, utcnow
+from app.netaddr import client_network
 
 MIN_PASSWORD = 12
 # Checked against when the account does not exist, so that both cases take as long.
@@ -33,7 +38,7 @@ class BadCredentials(AuthError):
 
 
 class LoginThrottled(AuthError):
-    """Too many recent failures for this account or this address."""
+    """Too many recent failures for this device, or for this account or network."""
 
     def __init__(self, wait_seconds: int) -> None:
         self.wait_seconds = wait_seconds
@@ -116,59 +121,90 @@ def all_moderators() -> list[Moderator]:
 
 
 @dataclass(frozen=True)
-class _Window:
-    since: datetime
-    limit: int
-    seconds: int
+class Login:
+    """A successful login: the moderator, and the device cookie value for their browser."""
+
+    moderator: Moderator
+    device_cookie: str
 
 
-def _window(now: datetime) -> _Window:
-    seconds = current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"]
-    return _Window(
-        now - timedelta(seconds=seconds), current_app.config["LOGIN_MAX_FAILURES"], seconds
+def _wait(condition: ColumnElement[bool], now: datetime) -> int:
+    """Return the seconds until the failures matching ``condition`` fall below the limit.
+
+    0 when they are below it already.  The failure that must leave the window is the
+    LOGIN_MAX_FAILURES-th newest: once it is out, one more attempt is allowed.
+    """
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    window = timedelta(seconds=current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"])
+    deciding = db.session.scalar(
+        select(LoginFailure.created_at)
+        .where(condition, LoginFailure.created_at > now - window)
+        .order_by(LoginFailure.created_at.desc())
+        .offset(max(limit, 1) - 1)
+        .limit(1)
     )
+    if deciding is None:
+        return 0
+    return max(1, math.ceil((deciding + window - now).total_seconds()))
 
 
-def _throttle(email: str, ip: str, now: datetime) -> None:
-    window = _window(now)
-    for column, value in ((LoginFailure.email, email), (LoginFailure.ip, ip)):
-        count, oldest = db.session.execute(
-            select(func.count(), func.min(LoginFailure.created_at)).where(
-                column == value, LoginFailure.created_at > window.since
-            )
-        ).one()
-        if count >= window.limit:
-            if isinstance(oldest, str):  # SQLite hands aggregates back as text
-                oldest = datetime.fromisoformat(oldest)
-            if oldest.tzinfo is None:
-                oldest = oldest.replace(tzinfo=now.tzinfo)
-            wait = (oldest + timedelta(seconds=window.seconds) - now).total_seconds()
-            raise LoginThrottled(max(1, int(wait)))
+def _throttle(email: str, network: str, device: str | None, now: datetime) -> str | None:
+    """Return the device nonce the attempt is trusted by, or None for an unknown device.
+
+    :raise LoginThrottled: when neither the device nor unknown devices may try now.
+    """
+    device_wait = _wait(LoginFailure.device == device, now) if device else 0
+    if device and not device_wait:
+        return device  # a known device is held only to its own failures
+    unknown = LoginFailure.device.is_(None)
+    untrusted_wait = max(
+        _wait(unknown & (LoginFailure.email == email), now),
+        _wait(unknown & (LoginFailure.network == network), now),
+    )
+    if untrusted_wait:
+        # A locked-out known device is let in again by whichever limit lifts first.
+        raise LoginThrottled(min(device_wait, untrusted_wait) if device else untrusted_wait)
+    return None
 
 
-def authenticate(email: str, password: str, ip: str, now: datetime | None = None) -> Moderator:
-    """Return the moderator whose email and password these are.
+def authenticate(
+    email: str,
+    password: str,
+    address: str | None,
+    device_cookie: str | None = None,
+    now: datetime | None = None,
+) -> Login:
+    """Return the moderator whose email and password these are, and a new device cookie.
 
-    :raise LoginThrottled: after LOGIN_MAX_FAILURES failures in the window, for this
-        account or this address (checked before the password, so guessing stops).
+    ``address`` is the client's IP address, ``device_cookie`` the device cookie the
+    browser sent.  Throttling (checked before the password, so that guessing stops):
+    a known device for this account may fail LOGIN_MAX_FAILURES times in the window,
+    counted for that device alone, and then counts as unknown.  Unknown devices may fail
+    that often per account and per client network (IPv6 per /64), all together.
+
+    :raise LoginThrottled: when this attempt may not be tried now.
     :raise BadCredentials: for an unknown email or a wrong password; the failure is
-        recorded.
+        recorded against the device, or against the account and network.
     """
     now = now or utcnow()
     email = normalise_email(email)[:254]
-    ip = ip[:45]
+    network = client_network(address) or "unknown"
     with write_transaction():
-        _throttle(email, ip, now)
+        device = _throttle(email, network, devices.nonce_for(device_cookie, email, now), now)
         moderator = find_moderator(email)
         valid = check_password_hash(moderator.password_hash if moderator else _DUMMY_HASH, password)
-        if not (moderator and valid):
-            db.session.add(LoginFailure(email=email, ip=ip, created_at=now))
-        else:
-            db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+        if moderator and valid:
+            # Failures are kept: clearing them would give a guesser a fresh allowance
+            # each time the real moderator logs in.  They stop counting after the window
+            # (`flask comments purge-ips` deletes old rows).
             moderator.last_login_at = now
+        else:
+            db.session.add(
+                LoginFailure(email=email, network=network, device=device, created_at=now)
+            )
     if not (moderator and valid):
         raise BadCredentials()
-    return moderator
+    return Login(moderator, devices.issue(device_cookie, email, now))
 
 
 def end_sessions(moderator: Moderator) -> None:

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth import services
+from app.auth import devices, services
 from app.auth.forms import LoginForm
 from app.extensions import csrf
 
@@ -38,28 +47,37 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
-    status = 200
+    status, retry_after = 200, None
     if request.method == "POST":
         status = 400
         if form.validate():
             try:
-                moderator = services.authenticate(
-                    form.email.data, form.password.data, request.remote_addr or "unknown"
+                result = services.authenticate(
+                    form.email.data,
+                    form.password.data,
+                    request.remote_addr,
+                    request.cookies.get(devices.COOKIE_NAME),
                 )
             except services.LoginThrottled as exc:
                 flash(str(exc), "error")
-                status = 429
+                status, retry_after = 429, exc.wait_seconds
             except services.AuthError as exc:
                 flash(str(exc), "error")
                 status = 401
             else:
                 session.clear()  # a fresh session: nothing from before login survives
-                login_user(moderator)
-                return redirect(safe_next(request.args.get("next")), code=303)
+                login_user(result.moderator)
+                response = redirect(safe_next(request.args.get("next")), code=303)
+                devices.set_cookie(response, result.device_cookie)
+                return response
         elif getattr(form, "csrf_token", None) is not None and form.csrf_token.errors:
             flash(CSRF_MESSAGE, "error")
         form.password.data = ""
-    return render_template("auth/login.html", form=form), status
+    response = make_response(render_template("auth/login.html", form=form), status)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/logout")

@@ -101,17 +101,25 @@ class CommentRevision(db.Model):
 
 
 class LoginFailure(db.Model):
-    """A failed moderator login, counted per address and per account for throttling."""
+    """A failed moderator login, counted for throttling.
+
+    A failure from a known device (``device`` set) counts against that device only; one
+    from an unknown device (``device`` NULL) against the account and the client network.
+    """
 
     __tablename__ = "login_failures"
     __table_args__ = (
-        Index("ix_login_failures_ip", "ip", "created_at"),
+        Index("ix_login_failures_network", "network", "created_at"),
         Index("ix_login_failures_email", "email", "created_at"),
+        Index("ix_login_failures_device", "device", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ip: Mapped[str] = mapped_column(String(45))
+    # app.netaddr.client_network: an IPv4 address, or an IPv6 /64 network.
+    network: Mapped[str] = mapped_column(String(45))
     email: Mapped[str] = mapped_column(String(254))
+    # The nonce of the device cookie the attempt was trusted by, if any.
+    device: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
