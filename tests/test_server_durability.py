@@ -97,7 +97,7 @@ class Server:
             try:
                 if requests.get(self.url + "/", timeout=2).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.1)
         raise AssertionError("gunicorn did not start:\n" + self.log.read_text())
 

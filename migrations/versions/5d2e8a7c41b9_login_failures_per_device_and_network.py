@@ -6,7 +6,7 @@ bare address.  Existing rows keep their address as their network: they expire fr
 throttling window within minutes anyway.
 
 Revision ID: 5d2e8a7c41b9
-Revises: 81fe62d1aa58
+Revises: 5b7e2c9d4a10
 Create Date: 2026-11-26 10:00:00.000000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5d2e8a7c41b9'
-down_revision = '81fe62d1aa58'
+down_revision = '5b7e2c9d4a10'
 branch_labels = None
 depends_on = None
 
