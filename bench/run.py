@@ -296,7 +296,7 @@ def missing_comments(env: dict, ids: set[int]) -> int:
 def moderator_cookie(url: str) -> str:
     session = requests.Session()
     page = session.get(url + "/auth/login", timeout=10).text
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
     response = session.post(
         url + "/auth/login",
         timeout=30,

@@ -138,8 +138,8 @@ class Commenter:
         self.url = url
         self.session = requests.Session()
         page = self.session.get(url + ARTICLE, timeout=10).text
-        self.token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
-        self.stamp = re.search(r'name="rendered_at" type="hidden" value="([^"]+)"', page)[1]
+        self.token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+        self.stamp = re.search(r'name="rendered_at" value="([^"]+)"', page)[1]
 
     def post(self, text: str, email: str) -> requests.Response:
         return self.session.post(
@@ -196,7 +196,7 @@ def test_two_moderators_at_once_one_wins_the_other_is_told(server):
     def moderator_session() -> tuple[requests.Session, str]:
         session = requests.Session()
         page = session.get(server.url + "/auth/login", timeout=10).text
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
         session.post(
             server.url + "/auth/login",
             data={"email": "one@example.com", "password": MODERATOR_PASSWORD, "csrf_token": token},

@@ -26,8 +26,8 @@ end
 response = function(status, headers, body)
   if token == nil then
     if status == 200 then
-      token = body:match('name="csrf_token" type="hidden" value="([^"]+)"')
-      stamp = body:match('name="rendered_at" type="hidden" value="([^"]+)"')
+      token = body:match('name="csrf_token" value="([^"]+)"')
+      stamp = body:match('name="rendered_at" value="([^"]+)"')
       cookie = (headers["Set-Cookie"] or ""):match("(session=[^;]+)")
     end
     return
