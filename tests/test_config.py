@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from sqlalchemy import text
 
@@ -9,6 +13,7 @@ from app import create_app
 from app.crypto import generate_key
 from app.extensions import db
 from config import DEV_SECRET_KEY, ProductionConfig, TestConfig
+from tests.conftest import ROOT
 
 
 @pytest.mark.parametrize("secret", [DEV_SECRET_KEY, "", "short"])
@@ -35,6 +40,7 @@ def test_production_starts_with_a_real_secret(tmp_path):
     class Prod(ProductionConfig):
         SECRET_KEY = "x" * 48
         EMAIL_ENCRYPTION_KEYS = generate_key()
+        SITE_URL = "https://relief.example.org"
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'p.sqlite3'}"
 
     app = create_app(Prod)
@@ -61,3 +67,103 @@ def test_sqlite_folder_is_created_for_a_fresh_checkout(tmp_path):
         db.session.remove()
         db.engine.dispose()
     assert target.exists()
+
+
+# --- SITE_URL: the one origin of every absolute address ---------------------------------
+
+
+def production(tmp_path, site_url: str) -> type[ProductionConfig]:
+    class Prod(ProductionConfig):
+        SECRET_KEY = "x" * 48
+        EMAIL_ENCRYPTION_KEYS = generate_key()
+        SITE_URL = site_url
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'p.sqlite3'}"
+
+    return Prod
+
+
+BAD_SITE_URLS = [
+    "",
+    "   ",
+    "relief.example.org",
+    "//relief.example.org",
+    "ftp://relief.example.org",
+    "javascript://relief.example.org",
+    "https://",
+    "https:///path",
+    "https://relief.example.org/blog",
+    "https://relief.example.org/?utm=1",
+    "https://relief.example.org?",
+    "https://relief.example.org/#top",
+    "https://user:pass@relief.example.org",
+    "https://@relief.example.org",
+    "https://relief.example.org:99999",
+    "https://relief.example.org:port",
+    "https://relief example.org",
+    "https://relief.example.org;x",
+    "https://<b>relief.example.org",
+    "https://[::1",
+    "https://relief.example.org:0",
+    "https://relief.example.org:",
+    "https://relief.example.org\\@attacker.example",
+    "https://relief.example.org\nX-Injected: 1",
+]
+
+
+@pytest.mark.parametrize("site_url", BAD_SITE_URLS)
+def test_production_refuses_a_missing_or_invalid_site_url(tmp_path, site_url):
+    with pytest.raises(RuntimeError, match="SITE_URL"):
+        create_app(production(tmp_path, site_url))
+
+
+@pytest.mark.parametrize("site_url", BAD_SITE_URLS[2:])
+def test_every_config_refuses_an_invalid_site_url(tmp_path, site_url):
+    with pytest.raises(RuntimeError, match="SITE_URL"):
+        create_app(TestConfig, SQLALCHEMY_DATABASE_URI="sqlite://", SITE_URL=site_url)
+
+
+@pytest.mark.parametrize(
+    ("given", "origin"),
+    [
+        ("https://relief.example.org", "https://relief.example.org"),
+        ("https://relief.example.org/", "https://relief.example.org"),
+        (" HTTPS://Relief.Example.ORG/ ", "https://relief.example.org"),
+        ("http://127.0.0.1:8000", "http://127.0.0.1:8000"),
+        ("http://[::1]:8000/", "http://[::1]:8000"),
+    ],
+)
+def test_site_url_is_kept_as_a_bare_origin(tmp_path, given, origin):
+    app = create_app(production(tmp_path, given))
+    assert app.config["SITE_URL"] == origin
+    robots = app.test_client().get("/robots.txt").get_data(as_text=True)
+    assert f"Sitemap: {origin}/sitemap.xml" in robots
+
+
+def clean_env(**settings: str) -> dict:
+    """This process's environment without any Relief setting, plus ``settings``."""
+    relief = {"RELIEF_CONFIG", "SECRET_KEY", "EMAIL_ENCRYPTION_KEYS", "SITE_URL", "DATABASE_URL"}
+    env = {k: v for k, v in os.environ.items() if k not in relief and not k.startswith("GUNICORN_")}
+    return {**env, **settings}
+
+
+def test_development_links_point_at_the_local_server_never_the_request(tmp_path):
+    """Without SITE_URL, development uses http://127.0.0.1:5000 whatever Host says."""
+    script = (
+        "from app import create_app\n"
+        "app = create_app()\n"
+        "print(app.config['SITE_URL'])\n"
+        "client = app.test_client()\n"
+        "print(client.get('/robots.txt', headers={'Host': 'attacker.example'}).text)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'dev.sqlite3'}"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "http://127.0.0.1:5000"
+    assert "Sitemap: http://127.0.0.1:5000/sitemap.xml" in result.stdout
+    assert "attacker" not in result.stdout

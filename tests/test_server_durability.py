@@ -39,6 +39,7 @@ class Server:
             "RELIEF_CONFIG": "production",
             "SECRET_KEY": "durability-" + "s" * 40,
             "EMAIL_ENCRYPTION_KEYS": generate_key(),
+            "SITE_URL": self.url,
             "DATABASE_URL": database_url or f"sqlite:///{self.db}",
             "SESSION_COOKIE_SECURE": "false",
             "COMMENTS_FLOOD_SECONDS": "0",
