@@ -1,8 +1,9 @@
 """Configuration classes, read from the environment with safe development defaults.
 
-Pick one with ``RELIEF_CONFIG`` (``development``, ``production``, ``testing``); the
-default is development.  Every setting that an operator may want to change is read
-from an environment variable of the same name.
+Pick one with ``RELIEF_CONFIG`` (``development``, ``production``, ``testing``).  The
+``flask`` command (and so `make run`) defaults to development; the server started with
+gunicorn.conf.py (`make serve`) defaults to production.  Every setting that an operator
+may want to change is read from an environment variable of the same name.
 """
 
 from __future__ import annotations
@@ -246,7 +247,8 @@ CONFIGS: dict[str, type[Config]] = {
 
 
 def config_from_env() -> type[Config]:
-    """Return the config class named by RELIEF_CONFIG (default: development)."""
+    """Return the config class named by RELIEF_CONFIG (default: development; the
+    gunicorn.conf.py server sets production when RELIEF_CONFIG is unset)."""
     name = os.environ.get("RELIEF_CONFIG", "development").strip().lower()
     try:
         return CONFIGS[name]

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
+import requests
 from sqlalchemy import text
 
 from app import create_app
 from app.crypto import generate_key
 from app.extensions import db
 from config import DEV_SECRET_KEY, ProductionConfig, TestConfig
-from tests.conftest import ROOT
+from tests.conftest import ROOT, free_port
 
 
 @pytest.mark.parametrize("secret", [DEV_SECRET_KEY, "", "short"])
@@ -167,3 +171,91 @@ def test_development_links_point_at_the_local_server_never_the_request(tmp_path)
     assert result.stdout.splitlines()[0] == "http://127.0.0.1:5000"
     assert "Sitemap: http://127.0.0.1:5000/sitemap.xml" in result.stdout
     assert "attacker" not in result.stdout
+
+
+# --- gunicorn.conf.py serves production unless told otherwise ---------------------------
+
+
+class Gunicorn:
+    """``gunicorn -c gunicorn.conf.py "app:create_app()"``, as `make serve` runs it."""
+
+    def __init__(self, tmp_path: Path, **settings: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = tmp_path / "gunicorn.log"
+        env = clean_env(
+            GUNICORN_BIND=f"127.0.0.1:{self.port}",
+            GUNICORN_WORKERS="1",
+            DATABASE_URL=f"sqlite:///{tmp_path / 'served.sqlite3'}",
+            **settings,
+        )
+        command = [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py"]
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [*command, "app:create_app()"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+    def wait_until_ready(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                requests.get(self.url + "/healthz", timeout=5)
+                return
+            except requests.RequestException:  # not listening yet, or the worker booting
+                time.sleep(0.1)
+        raise AssertionError("gunicorn did not start:\n" + self.output())
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=20)
+
+
+@pytest.fixture
+def gunicorn(tmp_path):
+    started: list[Gunicorn] = []
+
+    def start(**settings: str) -> Gunicorn:
+        server = Gunicorn(tmp_path, **settings)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def test_gunicorn_without_relief_config_refuses_the_development_secret(gunicorn):
+    server = gunicorn()
+    assert server.process.wait(timeout=30) != 0
+    assert "ProductionConfig needs SECRET_KEY" in server.output()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(server.url + "/healthz", timeout=2)
+
+
+def test_gunicorn_without_relief_config_serves_production(gunicorn):
+    server = gunicorn(
+        SECRET_KEY="served-" + "s" * 40,
+        EMAIL_ENCRYPTION_KEYS=generate_key(),
+        SITE_URL="https://relief.example.org",
+    )
+    server.wait_until_ready()
+    response = requests.get(server.url + "/robots.txt", timeout=10)
+    assert "Sitemap: https://relief.example.org/sitemap.xml" in response.text
+    assert "Strict-Transport-Security" in response.headers  # production's HSTS
+
+
+def test_gunicorn_runs_development_only_when_asked(gunicorn):
+    server = gunicorn(RELIEF_CONFIG="development")
+    server.wait_until_ready()
+    response = requests.get(server.url + "/robots.txt", timeout=10)
+    assert "Sitemap: http://127.0.0.1:5000/sitemap.xml" in response.text
+    assert "Strict-Transport-Security" not in response.headers
