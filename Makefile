@@ -11,7 +11,10 @@ PORT ?= 5000
 run: migrate content  ## Set up and serve on http://127.0.0.1:5000
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-serve: migrate content  ## Production-style: gunicorn with gunicorn.conf.py (set RELIEF_CONFIG=production etc.)
+# `make serve` is production unless RELIEF_CONFIG says otherwise, and so are the
+# migrations and content load it runs first (they use the same keys and database).
+serve: export RELIEF_CONFIG ?= production
+serve: migrate content  ## Production: gunicorn with gunicorn.conf.py (needs SECRET_KEY, EMAIL_ENCRYPTION_KEYS, SITE_URL)
 	$(BIN)/gunicorn -c gunicorn.conf.py "app:create_app()"
 
 bench: install  ## The benchmark (about 10 minutes): Relief vs a Flask hello-world and Isso

@@ -1,20 +1,25 @@
 """Configuration classes, read from the environment with safe development defaults.
 
-Pick one with ``RELIEF_CONFIG`` (``development``, ``production``, ``testing``); the
-default is development.  Every setting that an operator may want to change is read
-from an environment variable of the same name.
+Pick one with ``RELIEF_CONFIG`` (``development``, ``production``, ``testing``).  The
+``flask`` command (and so `make run`) defaults to development; the server started with
+gunicorn.conf.py (`make serve`) defaults to production.  Every setting that an operator
+may want to change is read from an environment variable of the same name.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 
 # The development secret is public (it is in this file): ProductionConfig refuses it.
 DEV_SECRET_KEY = "relief-development-secret-do-not-use-in-production"
+# Where `make run` serves: development's links point here, never at the request's Host.
+DEV_SITE_URL = "http://127.0.0.1:5000"
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -40,6 +45,34 @@ def _env_words(name: str) -> tuple[str, ...]:
     return tuple(word.strip() for word in raw.replace("\n", ",").split(",") if word.strip())
 
 
+def site_origin_of(value: str) -> str:
+    """Return SITE_URL as a bare origin: ``scheme://host[:port]``, lower case, no slash.
+
+    :raise ValueError: saying what is wrong, unless ``value`` is an http(s) URL with a
+        host name (or IP address) and nothing after it but an optional ``/``.
+    """
+    value = value.strip()
+    if not value:
+        raise ValueError("it is not set")
+    if not value.isascii() or not value.isprintable() or " " in value or "\\" in value:
+        raise ValueError("it contains spaces, backslashes, control or non-ASCII characters")
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        raise ValueError("its host or port is malformed") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError("it must start with https:// (or http://)")
+    host = parts.hostname or ""
+    if not re.fullmatch(r"[a-z0-9.-]+|[0-9a-f:.]*:[0-9a-f:.]*", host) or "@" in parts.netloc:
+        raise ValueError("it needs a host name, and no user name or password")
+    if port == 0 or parts.netloc.endswith(":"):
+        raise ValueError("its port is not a number from 1 to 65535")
+    if parts.path not in ("", "/") or "?" in value or "#" in value:
+        raise ValueError("it must be an origin only, with no path, query or fragment")
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -55,14 +88,21 @@ class Config:
     # Folder of Markdown articles that `flask content load` reads.
     CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", BASE_DIR / "content"))
     SITE_NAME = os.environ.get("SITE_NAME", "Relief")
-    # Absolute origin for canonical links and the sitemap, e.g. https://relief.example.org;
-    # empty means "the host the request came to".
-    SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+    # The public origin, e.g. https://relief.example.org: every absolute URL (moderators'
+    # email links, canonical links, og:url, JSON-LD, the sitemap, robots.txt) is built
+    # from it, never from the request's Host, which any client can set.  Required in
+    # production; development defaults to DEV_SITE_URL.
+    SITE_URL = os.environ.get("SITE_URL", "")
 
     # How many reverse proxies (nginx, a load balancer) stand in front of the app.  Their
-    # X-Forwarded-For / -Proto / -Host headers are trusted only when this is set; with 0,
-    # a client cannot fake its address to dodge the rate limits.
+    # X-Forwarded-For / -Proto headers are trusted only when this is set; with 0, a client
+    # cannot fake its address to dodge the rate limits.
     TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
+    # Also take the Host from those proxies' X-Forwarded-Host.  Off: no URL is built from
+    # the Host (they come from SITE_URL), so the only use left is Flask-WTF's HTTPS
+    # Referer check, and the documented nginx setup passes the Host on unchanged.  Turn
+    # it on only behind a proxy that rewrites Host and sets X-Forwarded-Host itself.
+    TRUSTED_PROXY_HOST = _env_bool("TRUSTED_PROXY_HOST", False)
     # Rendered pages each worker keeps for anonymous readers (0 turns the cache off).
     PAGE_CACHE_SIZE = _env_int("PAGE_CACHE_SIZE", 256)
     # Requests larger than this are refused with a friendly 413.
@@ -137,11 +177,27 @@ class Config:
     # Days after which `flask comments purge-ips` anonymises a comment's IP address.
     IP_RETENTION_DAYS = _env_int("IP_RETENTION_DAYS", 30)
 
+    @classmethod
+    def validate(cls, settings: dict) -> None:
+        """Check what every environment needs, and keep SITE_URL as a bare origin.
+
+        :raise RuntimeError: when SITE_URL is missing or not an http(s) origin.
+        """
+        try:
+            settings["SITE_URL"] = site_origin_of(settings.get("SITE_URL") or "")
+        except ValueError as exc:
+            raise RuntimeError(
+                f"SITE_URL must be the site's public origin, such as "
+                f"https://relief.example.org, but {exc}: every link in moderators' emails, "
+                f"canonical links and the sitemap is built from it."
+            ) from None
+
 
 class DevelopmentConfig(Config):
     """Local development: templates reload; run `flask --debug run` for the debugger."""
 
     TEMPLATES_AUTO_RELOAD = True
+    SITE_URL = os.environ.get("SITE_URL") or DEV_SITE_URL
 
 
 class TestConfig(Config):
@@ -150,6 +206,8 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "relief-test-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    # The origin of Werkzeug's test client, whatever the environment says.
+    SITE_URL = "http://localhost"
     WTF_CSRF_ENABLED = False
     # Tests post many comments from one address in a row; the flood tests turn it on.
     COMMENTS_FLOOD_SECONDS = 0.0
@@ -160,16 +218,17 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Production: secure cookies, and no start without a real secret key."""
+    """Production: secure cookies, and no start without a real secret key and SITE_URL."""
 
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
 
     @classmethod
     def validate(cls, settings: dict) -> None:
-        """Refuse to run with the public development secret or without encryption keys.
+        """Refuse to run with the public development secret, without encryption keys or
+        without the site's public origin.
 
-        :raise RuntimeError: when SECRET_KEY is missing, short, or the development key, or
-            when EMAIL_ENCRYPTION_KEYS is not set.
+        :raise RuntimeError: when SECRET_KEY is missing, short, or the development key,
+            when EMAIL_ENCRYPTION_KEYS is not set, or when SITE_URL is missing or invalid.
         """
         secret = settings.get("SECRET_KEY") or ""
         if secret == DEV_SECRET_KEY or len(secret) < 32:
@@ -183,6 +242,13 @@ class ProductionConfig(Config):
                 "ProductionConfig needs EMAIL_ENCRYPTION_KEYS (commenter emails are encrypted "
                 "at rest); make one with `flask --app app keys generate`."
             )
+        if not (settings.get("SITE_URL") or "").strip():
+            raise RuntimeError(
+                "ProductionConfig needs SITE_URL, the site's public origin such as "
+                "https://relief.example.org: links in moderators' emails, canonical links "
+                "and the sitemap are built from it, never from the request's Host."
+            )
+        super().validate(settings)
 
 
 CONFIGS: dict[str, type[Config]] = {
@@ -193,7 +259,8 @@ CONFIGS: dict[str, type[Config]] = {
 
 
 def config_from_env() -> type[Config]:
-    """Return the config class named by RELIEF_CONFIG (default: development)."""
+    """Return the config class named by RELIEF_CONFIG (default: development; the
+    gunicorn.conf.py server sets production when RELIEF_CONFIG is unset)."""
     name = os.environ.get("RELIEF_CONFIG", "development").strip().lower()
     try:
         return CONFIGS[name]

@@ -1,5 +1,10 @@
 """gunicorn settings for production (`make serve`) and the benchmark.
 
+A server started with this file runs the production configuration unless RELIEF_CONFIG
+names another one, so it refuses the public development secret and needs SECRET_KEY,
+EMAIL_ENCRYPTION_KEYS and SITE_URL.  `RELIEF_CONFIG=development make serve` is the
+explicit way to serve the development configuration with gunicorn.
+
 Every value can be overridden from the environment.  Sync workers, one per CPU: on the
 2-core benchmark machine they served Relief's pages faster than gthread workers, whose
 keep-alive connections can leave one worker idle under load (see README, Performance).
@@ -7,6 +12,11 @@ keep-alive connections can leave one worker idle under load (see README, Perform
 
 import multiprocessing
 import os
+
+# gunicorn reads this file in the master before any worker imports the app, and the
+# workers inherit the environment: an unset (or empty) RELIEF_CONFIG means production.
+if not os.environ.get("RELIEF_CONFIG", "").strip():
+    os.environ["RELIEF_CONFIG"] = "production"
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count()))

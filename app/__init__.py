@@ -52,13 +52,16 @@ def register_logging(app: Flask) -> None:
 
 
 def register_proxy_fix(app: Flask) -> None:
-    """Trust X-Forwarded-* headers only from the configured number of proxies."""
+    """Trust X-Forwarded-For / -Proto only from the configured number of proxies, and
+    X-Forwarded-Host only when TRUSTED_PROXY_HOST also says so (no URL is built from the
+    Host anyway: they all come from SITE_URL)."""
     proxies = int(app.config.get("TRUSTED_PROXY_COUNT", 0))
     if proxies > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
+        hosts = proxies if app.config.get("TRUSTED_PROXY_HOST") else 0
         app.wsgi_app = ProxyFix(
-            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=0
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=hosts, x_prefix=0
         )
 
 

@@ -9,7 +9,7 @@ from markupsafe import Markup, escape
 
 from app.comments.avatars import avatar_for
 from app.comments.text import render_comment
-from app.content import seo
+from app.shared.origin import absolute_url
 
 
 def paragraphs(text: str | None) -> Markup:
@@ -48,7 +48,7 @@ def page_window(current: int, total: int, around: int = 2) -> list[int | None]:
 
 def canonical_url() -> str:
     """Return this page's absolute URL without its query string."""
-    return seo.absolute_url(request.path)
+    return absolute_url(request.path)
 
 
 def init_app(app: Flask) -> None:

@@ -198,3 +198,42 @@ def test_names_with_line_breaks_never_reach_a_mail(
     response = client.post(URL, data=comment_form(name="Ada\r\nBcc: victim@example.com"))
     assert response.status_code == 422
     assert smtp_server.messages == []
+
+
+# --- Where the links point -------------------------------------------------------------
+
+# TestConfig's SITE_URL: the address the test client uses.
+SITE = "http://localhost/"
+
+
+def trust_one_proxy(app) -> None:
+    """Put the app behind one trusted proxy, as create_app does with TRUSTED_PROXY_COUNT=1."""
+    from app import register_proxy_fix
+
+    app.config["TRUSTED_PROXY_COUNT"] = 1
+    register_proxy_fix(app)
+
+
+@pytest.mark.parametrize(
+    ("proxies", "headers"),
+    [
+        (0, {"Host": "attacker.example"}),
+        (0, {"X-Forwarded-Host": "attacker.example"}),
+        (1, {"X-Forwarded-Host": "attacker.example", "X-Forwarded-For": "198.51.100.7"}),
+        (1, {"Host": "attacker.example", "X-Forwarded-Host": "attacker.example:8443"}),
+    ],
+)
+def test_a_hostile_host_never_reaches_a_moderator_email(
+    app, client, article, moderator, smtp_server, comment_form, proxies, headers
+):
+    """Every link of the email (page, approve, spam, trash, queue) is on SITE_URL."""
+    if proxies:
+        trust_one_proxy(app)
+    response = client.post(URL, data=comment_form(), headers=headers)
+    assert response.status_code == 303
+
+    body = body_of(smtp_server.wait_for(1)[0])
+    urls = re.findall(r"\S+://\S+", body)
+    assert len(urls) == 5, body  # the page, three actions, the queue
+    assert all(url.startswith(SITE) for url in urls), urls
+    assert "attacker" not in body

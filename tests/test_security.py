@@ -83,6 +83,7 @@ def production_app(tmp_path):
     class Prod(ProductionConfig):
         SECRET_KEY = "p" * 48
         EMAIL_ENCRYPTION_KEYS = generate_key()
+        SITE_URL = "https://relief.example.org"
         SQLALCHEMY_DATABASE_URI = database_url(tmp_path)
         EMAIL_TEST_ENVIRONMENT = True
         COMMENTS_MIN_SECONDS = 0
@@ -216,6 +217,100 @@ def test_configured_proxy_is_trusted_for_the_client_address(tmp_path, comment_fo
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
+
+
+# --- Addresses come from SITE_URL, never from the request ----------------------------
+
+# TestConfig's SITE_URL: the address the test client uses.
+SITE = "http://localhost/"
+
+
+@pytest.fixture(params=[0, 1], ids=["direct", "behind-a-proxy"])
+def site(request, tmp_path):
+    """The app served directly, then behind one trusted proxy (TRUSTED_PROXY_COUNT=1)."""
+    app = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=database_url(tmp_path),
+        TRUSTED_PROXY_COUNT=request.param,
+    )
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        from app.content.services import upsert_article
+
+        upsert_article(make_article())
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+HOSTILE_HOST_HEADERS = [
+    {"Host": "attacker.example"},
+    {"X-Forwarded-Host": "attacker.example", "X-Forwarded-Proto": "https"},
+    {"Host": "attacker.example:8443", "X-Forwarded-Host": "attacker.example"},
+]
+
+
+def urls_in_json_ld(data) -> list[str]:
+    if isinstance(data, dict):
+        return [
+            *(v for k, v in data.items() if k in ("url", "item") and isinstance(v, str)),
+            *(url for v in data.values() for url in urls_in_json_ld(v)),
+        ]
+    if isinstance(data, list):
+        return [url for v in data for url in urls_in_json_ld(v)]
+    return []
+
+
+@pytest.mark.parametrize("headers", HOSTILE_HOST_HEADERS)
+@pytest.mark.parametrize("path", ["/", "/back-spasms/", "/back-spasms/remedy-2/"])
+def test_page_addresses_ignore_a_hostile_host(site, headers, path):
+    import json
+
+    response = site.test_client().get(path, headers=headers)
+    assert response.status_code == 200
+    assert b"attacker" not in response.data
+    soup = BeautifulSoup(response.data, "html.parser")
+    expected = SITE + ("back-spasms/" if path == "/" else path.lstrip("/"))
+    assert soup.find("link", rel="canonical")["href"] == expected
+    assert soup.find("meta", property="og:url")["content"] == expected
+    data = json.loads(soup.find("script", type="application/ld+json").string)
+    assert data["url"] == expected
+    assert all(url.startswith(SITE) for url in urls_in_json_ld(data))
+
+
+@pytest.mark.parametrize("headers", HOSTILE_HOST_HEADERS)
+def test_sitemap_and_robots_ignore_a_hostile_host(site, headers):
+    import xml.etree.ElementTree as ET
+
+    client = site.test_client()
+    sitemap = client.get("/sitemap.xml", headers=headers)
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locations = [loc.text for loc in ET.fromstring(sitemap.data).findall("s:url/s:loc", ns)]
+    assert len(locations) == 5
+    assert all(location.startswith(SITE) for location in locations), locations
+    robots = client.get("/robots.txt", headers=headers).get_data(as_text=True)
+    assert f"Sitemap: {SITE}sitemap.xml" in robots
+    assert "attacker" not in robots
+
+
+def test_a_hostile_host_cannot_poison_the_page_cache(site):
+    client = site.test_client()
+    for headers in HOSTILE_HOST_HEADERS:
+        client.get("/back-spasms/", headers=headers)
+    assert b"attacker" not in site.test_client().get("/back-spasms/").data
+
+
+def test_absolute_urls_take_only_paths_of_this_site(app):
+    from app.shared.origin import absolute_url
+
+    with app.app_context():
+        assert absolute_url("/back-spasms/") == SITE + "back-spasms/"
+        for not_a_path in ("@attacker.example/", ".attacker.example/", "", "back-spasms/"):
+            with pytest.raises(ValueError):
+                absolute_url(not_a_path)
 
 
 # --- CSRF, errors ---------------------------------------------------------------------

@@ -39,6 +39,7 @@ class Server:
             "RELIEF_CONFIG": "production",
             "SECRET_KEY": "durability-" + "s" * 40,
             "EMAIL_ENCRYPTION_KEYS": generate_key(),
+            "SITE_URL": self.url,
             "DATABASE_URL": database_url or f"sqlite:///{self.db}",
             "SESSION_COOKIE_SECURE": "false",
             "COMMENTS_FLOOD_SECONDS": "0",
@@ -66,7 +67,11 @@ class Server:
     def start(self) -> None:
         with self.log.open("ab") as log:
             self._spawn(log)
-        self._wait_until_ready()
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            self.stop()  # never leave a server running behind a failed test
+            raise
 
     def _spawn(self, log) -> None:
         self.process = subprocess.Popen(
@@ -92,12 +97,12 @@ class Server:
         )
 
     def _wait_until_ready(self) -> None:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                if requests.get(self.url + "/", timeout=2).status_code == 200:
+                if requests.get(self.url + "/", timeout=10).status_code == 200:
                     return
-            except (requests.ConnectionError, requests.Timeout):
+            except requests.RequestException:  # not listening yet, or a worker booting
                 time.sleep(0.1)
         raise AssertionError("gunicorn did not start:\n" + self.log.read_text())
 

@@ -18,6 +18,7 @@ from app.comments.policy import CommentRefused, FloodLimited
 from app.content import page_cache, seo
 from app.extensions import db
 from app.models import Comment, CommentStatus
+from app.shared.origin import absolute_url
 from app.shared.pages import Page, PageAddress, PageKey
 
 # Session key: the owner secrets of the comments this browser sent (never bare ids: an
@@ -115,7 +116,7 @@ def _render(page: Page, form: CommentForm | None, stamp: str | None = None) -> s
         comments=listing,
         form=form,
         reply_to=_reply_target(page, form.parent_id.data),
-        canonical=seo.absolute_url(page.url(page=listing.page)),
+        canonical=absolute_url(page.url(page=listing.page)),
         structured_data=seo.page_data(page.article, page.remedy),
     )
 

@@ -29,6 +29,7 @@ from app.comments import remember
 from app.comments.stamps import form_stamp
 from app.extensions import db
 from app.models import UTCDateTime
+from app.shared.origin import site_origin
 from app.shared.pages import Page
 
 CSRF_MARK = "__RELIEF_CSRF_TOKEN__"
@@ -154,14 +155,18 @@ def lookup(article_slug: str, remedy_slug: str | None) -> Versions | None:
 
 
 def key_for(versions: Versions, number: int) -> tuple:
-    """The cache key: the page and its versions, the page of comments, the origin."""
+    """The cache key: the page and its versions, the page of comments, the origin.
+
+    The origin is SITE_URL, never the request's Host: a page rendered for a hostile Host
+    holds no address of its own choosing, so it is safe to serve to everyone.
+    """
     return (
         versions.article_id,
         versions.article_version,
         versions.remedy_id,
         versions.remedy_version,
         number,
-        current_app.config["SITE_URL"] or request.host_url,
+        site_origin(),
     )
 
 

@@ -1,20 +1,15 @@
-"""Absolute URLs, structured data (JSON-LD) and the sitemap's page list."""
+"""Canonical URLs (on SITE_URL), structured data (JSON-LD) and the sitemap's page list."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app, request, url_for
+from flask import current_app, url_for
 
 from app.content import queries
 from app.models import Article, Remedy
-
-
-def absolute_url(path: str) -> str:
-    """Return ``path`` on the site's public origin (SITE_URL, or the request's host)."""
-    origin = current_app.config.get("SITE_URL") or request.host_url.rstrip("/")
-    return origin + path
+from app.shared.origin import absolute_url
 
 
 def article_url(article: Article) -> str:

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from app.content import comment_flow, page_cache, queries, seo
 from app.extensions import csrf
+from app.shared.origin import absolute_url
 from app.shared.pages import Page, PageAddress, PageKey
 
 bp = Blueprint("content", __name__)
@@ -83,6 +84,6 @@ def sitemap() -> Response:
 @bp.get("/robots.txt")
 def robots() -> Response:
     """Allow crawling of public pages and point to the sitemap."""
-    sitemap_url = seo.absolute_url(url_for("content.sitemap"))
+    sitemap_url = absolute_url(url_for("content.sitemap"))
     body = f"User-agent: *\nDisallow: /moderation/\nSitemap: {sitemap_url}\n"
     return Response(body, mimetype="text/plain")

@@ -12,12 +12,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, request, url_for
+from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app import mail
 from app.comments.signals import comment_held
-from app.content.seo import absolute_url
 from app.db import write_transaction
 from app.extensions import db
 from app.models import (
@@ -30,6 +29,7 @@ from app.models import (
 )
 from app.moderation import services
 from app.moderation.actions import LABELS
+from app.shared.origin import absolute_url, site_origin
 from app.shared.pages import Page
 
 EMAIL_ACTIONS = (ModerationAction.APPROVE, ModerationAction.SPAM, ModerationAction.TRASH)
@@ -83,14 +83,17 @@ def notify_held(comment_id: int):
     if not current_app.config["MAIL_SERVER"]:
         mail.log.info("Mail not sent (no MAIL_SERVER): comment %s is held", comment_id)
         return None
-    origin = current_app.config["SITE_URL"] or request.host_url
-    return mail.in_background(_notify, comment_id, origin)
+    return mail.in_background(_notify, comment_id)
 
 
-def _notify(comment_id: int, origin: str) -> int:
-    """Make one email (with its single-use links) per moderator, and send them."""
+def _notify(comment_id: int) -> int:
+    """Make one email (with its single-use links) per moderator, and send them.
+
+    Every link is on SITE_URL: the commenter's request, and so its Host header, has no
+    say in where a moderator's click goes.
+    """
     app = current_app._get_current_object()
-    with app.test_request_context(base_url=origin):
+    with app.test_request_context(base_url=site_origin()):
         now = utcnow()
         days = app.config["EMAIL_ACTION_DAYS"]
         messages = []

@@ -1,0 +1,32 @@
+"""The site's public origin and the absolute URLs built on it.
+
+Every absolute URL the site hands out (links in moderators' emails, canonical links,
+og:url, JSON-LD, the sitemap, robots.txt) comes from SITE_URL, never from the request:
+its Host and X-Forwarded-Host headers are whatever the client chose to send.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+
+def site_origin() -> str:
+    """Return the configured public origin, e.g. ``https://relief.example.org``.
+
+    :raise RuntimeError: when SITE_URL is empty (create_app refuses to start so).
+    """
+    origin = current_app.config.get("SITE_URL") or ""
+    if not origin:
+        raise RuntimeError("SITE_URL is not set: there is no origin to build links on.")
+    return origin.rstrip("/")
+
+
+def absolute_url(path: str) -> str:
+    """Return the site path ``path`` (from ``url_for``) as an absolute URL on SITE_URL.
+
+    :raise ValueError: when ``path`` does not start with ``/``: pasted after the origin,
+        ``@attacker.example`` or ``.attacker.example`` would name another host.
+    """
+    if not path.startswith("/"):
+        raise ValueError(f"not a path on this site: {path!r}")
+    return site_origin() + path
