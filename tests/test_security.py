@@ -236,7 +236,7 @@ def site(request, tmp_path):
     with app.app_context():
         db.drop_all()
         db.create_all()
-        from app.content.services import upsert_article
+        from app.content.loading import upsert_article
 
         upsert_article(make_article())
     yield app
