@@ -92,9 +92,11 @@ def register_blueprints(app: Flask) -> None:
     from app.health import bp as health_bp
     from app.moderation import bp as moderation_bp
     from app.moderation import email_actions_bp
+    from app.shared.urls import IdConverter
 
     app.url_map.converters["article_slug"] = ArticleSlugConverter
     app.url_map.converters["slug"] = SlugConverter
+    app.url_map.converters["id"] = IdConverter
     app.register_blueprint(content_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(moderation_bp)

@@ -2,33 +2,22 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import services
 from app.auth.forms import LoginForm
 from app.extensions import csrf
+from app.shared.urls import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 CSRF_MESSAGE = "The login form expired. Please try again."
 
 
-def safe_next(target: str | None) -> str:
-    """Return ``target`` if it is a path on this site, else the moderation queue."""
-    if target:
-        parts = urlsplit(target)
-        if (
-            not parts.scheme
-            and not parts.netloc
-            and target.startswith("/")
-            and not target.startswith("//")
-            and "\\" not in target
-        ):
-            return target
-    return url_for("moderation.queue")
+def _next() -> str:
+    """Where to go after logging in: the ``next`` path if it is safe, else the queue."""
+    return safe_next(request.args.get("next"), url_for("moderation.queue"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -36,7 +25,7 @@ def safe_next(target: str | None) -> str:
 def login():
     """Log a moderator in; say only "Wrong email or password" when it fails."""
     if current_user.is_authenticated:
-        return redirect(safe_next(request.args.get("next")))
+        return redirect(_next())
     form = LoginForm()
     status = 200
     if request.method == "POST":
@@ -55,7 +44,7 @@ def login():
             else:
                 session.clear()  # a fresh session: nothing from before login survives
                 login_user(moderator)
-                return redirect(safe_next(request.args.get("next")), code=303)
+                return redirect(_next(), code=303)
         elif getattr(form, "csrf_token", None) is not None and form.csrf_token.errors:
             flash(CSRF_MESSAGE, "error")
         form.password.data = ""

@@ -19,7 +19,6 @@ from flask import (
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.auth.views import safe_next
 from app.comments.services import PageKey
 from app.content import services as content
 from app.content.pages import Page
@@ -27,6 +26,7 @@ from app.models import CommentStatus, ModerationAction
 from app.moderation import services
 from app.moderation.actions import LABELS, TRANSITIONS, allowed_actions
 from app.moderation.forms import EditCommentForm, ReplyForm
+from app.shared.urls import parse_id, safe_next
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
@@ -72,14 +72,20 @@ def _filters() -> services.QueueFilter:
 
 
 def _page_key() -> PageKey | None:
-    article, _, remedy = request.args.get("on", "").partition(".")
-    if not article.isdigit() or (remedy and not remedy.isdigit()):
+    """The page filter ``?on=ARTICLE`` or ``?on=ARTICLE.REMEDY``; None (all pages) unless
+    every part is a plain id."""
+    article, dot, remedy = request.args.get("on", "").partition(".")
+    article_id, remedy_id = parse_id(article), parse_id(remedy)
+    if article_id is None or (dot and remedy_id is None):
         return None
-    return PageKey(int(article), int(remedy) if remedy else None)
+    return PageKey(article_id, remedy_id)
 
 
 def _back() -> str:
-    return safe_next(request.form.get("next") or request.args.get("next"))
+    """Where to go after an action: the form's or URL's ``next`` if safe, else the queue."""
+    return safe_next(
+        request.form.get("next") or request.args.get("next"), url_for("moderation.queue")
+    )
 
 
 @bp.get("/")
@@ -100,7 +106,7 @@ def queue():
     )
 
 
-@bp.post("/comments/<int(max=9007199254740991):comment_id>/<action>")
+@bp.post("/comments/<id:comment_id>/<action>")
 def act(comment_id: int, action: str):
     """Approve, unapprove, spam, not spam, trash or restore one comment."""
     chosen = SINGLE_ACTIONS.get(action)
@@ -122,7 +128,7 @@ def act(comment_id: int, action: str):
     return redirect(_back(), code=303)
 
 
-@bp.route("/comments/<int(max=9007199254740991):comment_id>/delete", methods=["GET", "POST"])
+@bp.route("/comments/<id:comment_id>/delete", methods=["GET", "POST"])
 def delete(comment_id: int):
     """Confirm, then delete a spam or trashed comment for good."""
     comment = services.get_comment(comment_id) or abort(404)
@@ -135,7 +141,7 @@ def delete(comment_id: int):
     return redirect(_back(), code=303)
 
 
-@bp.route("/comments/<int(max=9007199254740991):comment_id>/edit", methods=["GET", "POST"])
+@bp.route("/comments/<id:comment_id>/edit", methods=["GET", "POST"])
 def edit(comment_id: int):
     """Edit a comment's text, name and website; the old version is kept."""
     comment = services.get_comment(comment_id) or abort(404)
@@ -160,7 +166,7 @@ def edit(comment_id: int):
     return render_template("moderation/edit.html", form=form, comment=comment, back=_back()), status
 
 
-@bp.route("/comments/<int(max=9007199254740991):comment_id>/reply", methods=["GET", "POST"])
+@bp.route("/comments/<id:comment_id>/reply", methods=["GET", "POST"])
 def reply(comment_id: int):
     """Reply as the site: published at once, and a pending comment is approved with it."""
     comment = services.get_comment(comment_id) or abort(404)
@@ -185,9 +191,7 @@ def reply(comment_id: int):
 @bp.post("/bulk")
 def bulk():
     """Apply one action to every selected comment (deleting asks to confirm first)."""
-    ids = [
-        int(i) for i in request.form.getlist("ids") if i.isascii() and i.isdigit() and len(i) < 16
-    ]
+    ids = [i for i in map(parse_id, request.form.getlist("ids")) if i is not None]
     try:
         action = ModerationAction(request.form.get("action", ""))
     except ValueError:

@@ -1,0 +1,1 @@
+"""What several areas of the site share: page identity, URLs and field validators."""
