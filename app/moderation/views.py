@@ -146,24 +146,34 @@ def edit(comment_id: int):
     """Edit a comment's text, name and website; the old version is kept."""
     comment = services.get_comment(comment_id) or abort(404)
     form = EditCommentForm()
-    status = 200
+    status, conflict = 200, False
     if request.method == "GET":
         form.comment.data = comment.body
         form.name.data = comment.author_name
         form.website.data = comment.author_website
+        form.version.data = services.version_of(comment)
     elif form.validate():
         try:
             services.edit(
-                comment_id, current_user, form.name.data, form.website.data, form.comment.data
+                comment_id,
+                current_user,
+                form.name.data,
+                form.website.data,
+                form.comment.data,
+                version=form.version.data,
             )
         except services.ModerationError as exc:
             flash(str(exc), "error")
-            status = 409
+            status, conflict = 409, isinstance(exc, services.ConflictingChange)
+            # The typed text stays; the form now answers the comment as it is now.
+            form.version.data = services.version_of(comment)
         else:
             flash(f"Comment {comment_id} saved.", "success")
             return redirect(_back(), code=303)
     status = 422 if form.errors else status
-    return render_template("moderation/edit.html", form=form, comment=comment, back=_back()), status
+    return render_template(
+        "moderation/edit.html", form=form, comment=comment, conflict=conflict, back=_back()
+    ), status
 
 
 @bp.route("/comments/<id:comment_id>/reply", methods=["GET", "POST"])
