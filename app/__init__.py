@@ -35,6 +35,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
 
     register_logging(app)
     register_proxy_fix(app)
+    register_body_limit(app)
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)
@@ -59,6 +60,13 @@ def register_proxy_fix(app: Flask) -> None:
         app.wsgi_app = ProxyFix(
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=0
         )
+
+
+def register_body_limit(app: Flask) -> None:
+    """Hold chunked request bodies to MAX_CONTENT_LENGTH: a 413, never a form cut short."""
+    from app.request_size import BoundedChunkedBody
+
+    app.wsgi_app = BoundedChunkedBody(app.wsgi_app, app.config)
 
 
 def register_extensions(app: Flask) -> None:
