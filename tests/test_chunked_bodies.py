@@ -227,8 +227,8 @@ class PatientServer(Server):
 def test_gunicorn_refuses_a_chunked_body_over_the_limit_and_takes_one_under_it(tmp_path):
     server = PatientServer(tmp_path)
     server.setup()
-    server.start()
     try:
+        server.start()
         commenter = Commenter(server.url)
         cookie = "; ".join(f"{k}={v}" for k, v in commenter.session.cookies.items())
         fields = {
