@@ -61,10 +61,11 @@ def safe_next(target: str | None, default: str) -> str:
     """Return ``target`` if it is plainly a path on this site, else ``default``.
 
     Refused: a scheme or host, a leading ``//``, a backslash, any control character
-    (CR and LF would split the Location header; TAB and NUL are dropped by browsers),
-    spaces, anything outside ASCII (a sent Location must equal the checked one), and
-    anything that does not survive splitting and joining again.  The same checks run
-    on the percent-decoded text, so "%0d%0a" and "%2F%2F" are refused too.
+    (CR and LF would split the Location header; browsers drop TAB, CR and LF from a
+    URL, so "/<TAB>/evil.example" would read as "//evil.example"), spaces, anything outside
+    ASCII (a sent Location must equal the checked one), and anything that does not
+    survive splitting and joining again.  The same checks run on the percent-decoded
+    text, so "%0d%0a" and "%2F%2F" are refused too.
     """
     if not isinstance(target, str) or not target.isascii() or not _plain(target):
         return default
