@@ -35,6 +35,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
 
     register_logging(app)
     register_proxy_fix(app)
+    register_body_limit(app)
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)
@@ -63,6 +64,13 @@ def register_proxy_fix(app: Flask) -> None:
         app.wsgi_app = ProxyFix(
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=hosts, x_prefix=0
         )
+
+
+def register_body_limit(app: Flask) -> None:
+    """Hold chunked request bodies to MAX_CONTENT_LENGTH: a 413, never a form cut short."""
+    from app.request_size import BoundedChunkedBody
+
+    app.wsgi_app = BoundedChunkedBody(app.wsgi_app, app.config)
 
 
 def register_extensions(app: Flask) -> None:
@@ -97,9 +105,11 @@ def register_blueprints(app: Flask) -> None:
     from app.health import bp as health_bp
     from app.moderation import bp as moderation_bp
     from app.moderation import email_actions_bp
+    from app.shared.urls import IdConverter
 
     app.url_map.converters["article_slug"] = ArticleSlugConverter
     app.url_map.converters["slug"] = SlugConverter
+    app.url_map.converters["id"] = IdConverter
     app.register_blueprint(content_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(moderation_bp)

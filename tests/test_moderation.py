@@ -258,6 +258,12 @@ def test_empty_spam(app, client, mod, add_comment):
     assert ("empty_spam", None) in log_actions(app)
 
 
+def edit_version(client, comment_id: int) -> str:
+    """Open the edit form like a moderator and return the version it carries."""
+    soup = BeautifulSoup(client.get(f"/moderation/comments/{comment_id}/edit").data, "html.parser")
+    return soup.find("input", attrs={"name": "version"})["value"]
+
+
 def test_edit_changes_the_public_text_and_keeps_the_old_one(app, client, mod, add_comment):
     cid = add_comment(body="tpyo here", name="Ann")
     form = client.get(f"/moderation/comments/{cid}/edit")
@@ -265,7 +271,12 @@ def test_edit_changes_the_public_text_and_keeps_the_old_one(app, client, mod, ad
     assert soup.find("textarea", id="comment").get_text().strip() == "tpyo here"
     response = client.post(
         f"/moderation/comments/{cid}/edit",
-        data={"comment": "typo fixed <script>x</script>", "name": "Ann B", "website": ""},
+        data={
+            "comment": "typo fixed <script>x</script>",
+            "name": "Ann B",
+            "website": "",
+            "version": soup.find("input", attrs={"name": "version"})["value"],
+        },
     )
     assert response.status_code == 303
     page = public_text(app)
@@ -292,6 +303,52 @@ def test_edit_refuses_bad_input_and_keeps_it(app, client, mod, add_comment):
     assert "http:// or https://" in soup.get_text()
     assert soup.find("textarea", id="comment").get_text().strip() == "new words"
     assert "original" in public_text(app)
+
+
+def test_two_moderators_editing_one_comment_the_redaction_stays(app, client, mod, add_comment):
+    private = "Call me on 555 0100, I live at 1 Main Street."
+    cid = add_comment(body=private, name="Ann Example")
+    other = app.test_client()
+    mod.login(client=other)
+    first, second = edit_version(client, cid), edit_version(other, cid)
+    url = f"/moderation/comments/{cid}/edit"
+
+    redacted = {"comment": "Call me [removed].", "name": "Ann E.", "website": ""}
+    assert client.post(url, data={**redacted, "version": first}).status_code == 303
+    typed = {"comment": private + " Thanks for the tips!", "name": "Ann Example", "website": ""}
+    response = other.post(url, data={**typed, "version": second})
+
+    assert response.status_code == 409
+    soup = BeautifulSoup(response.data, "html.parser")
+    text = soup.get_text(" ", strip=True)
+    assert "This comment was changed by someone else meanwhile" in text
+    assert soup.find("textarea", id="comment").get_text().strip() == typed["comment"]
+    current = soup.find(id="current-version").get_text(" ", strip=True)
+    assert "Call me [removed]." in current and "Ann E." in current
+    page = public_text(app)
+    assert "Call me [removed]." in page and "555 0100" not in page and "Ann Example" not in page
+    with app.app_context():
+        assert db.session.get(Comment, cid).body == "Call me [removed]."
+        assert len(db.session.scalars(select(CommentRevision)).all()) == 1
+    assert log_actions(app) == [("edit", cid)]
+
+    # Having seen the current text, saving again is a deliberate choice, and it works.
+    again = soup.find("input", attrs={"name": "version"})["value"]
+    final = {**typed, "comment": "Call me [removed]. Thanks for the tips!", "name": "Ann E."}
+    assert other.post(url, data={**final, "version": again}).status_code == 303
+    assert "Thanks for the tips!" in public_text(app)
+
+
+@pytest.mark.parametrize("version", [None, "", "0" * 64, "x" * 5000])
+def test_an_edit_without_the_current_version_saves_nothing(app, client, mod, add_comment, version):
+    cid = add_comment(body="original words")
+    data = {"comment": "new words", "name": "Reader", "website": ""}
+    if version is not None:
+        data["version"] = version
+    response = client.post(f"/moderation/comments/{cid}/edit", data=data)
+    assert response.status_code == 409
+    assert "changed by someone else meanwhile" in response.get_data(as_text=True)
+    assert "original words" in public_text(app)
 
 
 def test_reply_as_moderator_is_published_and_marked(app, client, mod, add_comment):

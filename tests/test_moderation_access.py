@@ -23,7 +23,7 @@ def moderation_rules():
 def build(rule) -> str:
     path = rule.rule
     for name in rule.arguments:
-        path = re.sub(rf"<int(\([^)]*\))?:{name}>", str(SAMPLE_VALUES[name]), path)
+        path = re.sub(rf"<(?:int|id)(\([^)]*\))?:{name}>", str(SAMPLE_VALUES[name]), path)
         path = path.replace(f"<{name}>", str(SAMPLE_VALUES[name]))
     return path
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import quote_from_bytes
+from urllib.parse import quote_from_bytes, urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 from email_validator import EmailNotValidError, validate_email
@@ -14,6 +14,7 @@ from sqlalchemy import update
 from app.comments.forms import normalise_text
 from app.extensions import db
 from app.models import Comment, CommentStatus
+from app.shared.urls import MAX_ID, parse_id, safe_next
 
 FIXTURES_OK = settings(
     max_examples=60,
@@ -195,3 +196,62 @@ def test_any_login_attempt_is_answered_without_a_server_error(app, email, passwo
         "/auth/login", data=body, content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code in {400, 401, 413, 429}
+
+
+# --- Moderation: next paths and ids ------------------------------------------------------
+
+next_values = st.one_of(
+    text_values,
+    st.text(alphabet=st.sampled_from("/\\:%0aAdD.?#@ \r\n\t\x00\u2028\u0661"), max_size=24),
+    st.text(max_size=30).map(lambda t: "/moderation/" + t),
+)
+
+
+@given(target=next_values)
+def test_safe_next_never_leaves_the_site_nor_breaks_a_header(target):
+    from werkzeug.utils import redirect
+
+    result = safe_next(target, "/moderation/")
+    assert result in {target, "/moderation/"}
+    location = redirect(result).headers["Location"]  # raises on CR/LF in a header
+    assert location == result
+    assert urlsplit(urljoin("https://relief.example/moderation/x", location)).netloc == (
+        "relief.example"
+    )
+
+
+@given(value=st.one_of(text_values, st.integers().map(str), st.integers().map(lambda n: f" {n}")))
+def test_parse_id_gives_a_database_sized_number_or_nothing(value):
+    number = parse_id(value)
+    assert number is None or (1 <= number <= MAX_ID and value.isascii() and value.isdigit())
+
+
+@FIXTURES_OK
+@given(
+    params=st.lists(
+        st.tuples(
+            st.sampled_from(["on", "q", "status", "page", "next"]),
+            st.one_of(text_values, st.binary(max_size=50)),
+        ),
+        max_size=5,
+    ),
+    ids=st.lists(st.one_of(text_values, st.integers().map(str)), max_size=4),
+    target=next_values,
+)
+def test_any_moderation_query_next_or_ids_is_answered_without_a_server_error(
+    app, article, moderator, add_comment, params, ids, target
+):
+    client = app.test_client()
+    moderator.login(client=client)
+    query = "&".join(
+        f"{k}={quote_from_bytes(v if isinstance(v, bytes) else v.encode('utf-8', 'surrogatepass'))}"
+        for k, v in params
+    )
+    assert client.get(f"/moderation/?{query}").status_code == 200
+    body = _form_body([("action", "trash"), ("next", target), *(("ids", i) for i in ids)])
+    response = client.post(
+        "/moderation/bulk", data=body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    assert location.startswith("/") and not location.startswith("//")

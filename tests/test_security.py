@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -398,10 +399,15 @@ def test_hostile_text_is_inert_on_every_surface(
         ids = list(db.session.scalars(select(Comment.id)))
     client.post("/moderation/bulk", data={"ids": [str(i) for i in ids], "action": "approve"})
     # A moderator's edit is a write path too.
-    client.post(
+    version = re.search(
+        r'name="version" type="hidden" value="([^"]+)"',
+        client.get(f"/moderation/comments/{ids[0]}/edit").get_data(as_text=True),
+    )[1]
+    edited = client.post(
         f"/moderation/comments/{ids[0]}/edit",
-        data={"comment": HOSTILE[1], "name": HOSTILE[0], "website": ""},
+        data={"comment": HOSTILE[1], "name": HOSTILE[0], "website": "", "version": version},
     )
+    assert edited.status_code == 303
 
     surfaces = [
         client.get("/back-spasms/").data,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     flash,
@@ -19,25 +17,16 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.auth import devices, services
 from app.auth.forms import LoginForm
 from app.extensions import csrf
+from app.shared.urls import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 CSRF_MESSAGE = "The login form expired. Please try again."
 
 
-def safe_next(target: str | None) -> str:
-    """Return ``target`` if it is a path on this site, else the moderation queue."""
-    if target:
-        parts = urlsplit(target)
-        if (
-            not parts.scheme
-            and not parts.netloc
-            and target.startswith("/")
-            and not target.startswith("//")
-            and "\\" not in target
-        ):
-            return target
-    return url_for("moderation.queue")
+def _next() -> str:
+    """Where to go after logging in: the ``next`` path if it is safe, else the queue."""
+    return safe_next(request.args.get("next"), url_for("moderation.queue"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -45,7 +34,7 @@ def safe_next(target: str | None) -> str:
 def login():
     """Log a moderator in; say only "Wrong email or password" when it fails."""
     if current_user.is_authenticated:
-        return redirect(safe_next(request.args.get("next")))
+        return redirect(_next())
     form = LoginForm()
     status, retry_after = 200, None
     if request.method == "POST":
@@ -67,7 +56,7 @@ def login():
             else:
                 session.clear()  # a fresh session: nothing from before login survives
                 login_user(result.moderator)
-                response = redirect(safe_next(request.args.get("next")), code=303)
+                response = redirect(_next(), code=303)
                 devices.set_cookie(response, result.device_cookie)
                 return response
         elif getattr(form, "csrf_token", None) is not None and form.csrf_token.errors:

@@ -17,6 +17,7 @@ from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.comments.text import find_links
+from app.shared.urls import parse_id
 from app.shared.validators import (
     describe,
     hidden_characters,
@@ -108,21 +109,6 @@ def web_address(form, field) -> None:
     field.data = value
 
 
-MAX_ID = 2**53 - 1  # fits SQLite, PostgreSQL's bigint and a JavaScript number
-
-
-def strict_id(value: str | None) -> int | None:
-    """Return ``value`` as an id (ASCII digits, 1 to MAX_ID), or None for anything else.
-
-    ``"¹".isdigit()`` is true but ``int("¹")`` fails; "+1", " 1" and "1_0" are ints to
-    Python but no id that this site writes.
-    """
-    if not value or not value.isascii() or not value.isdigit() or len(value) > 16:
-        return None
-    number = int(value)
-    return number if 0 < number <= MAX_ID else None
-
-
 def reply_target(form, field) -> None:
     """Read the hidden id of the comment being answered; empty means a new thread.
 
@@ -133,7 +119,7 @@ def reply_target(form, field) -> None:
     if raw in (None, ""):
         field.data = None
         return
-    field.data = strict_id(raw) if isinstance(raw, str) else None
+    field.data = parse_id(raw) if isinstance(raw, str) else None
     if field.data is None:
         raise ValidationError(
             "We could not tell which comment you are replying to. Your comment is kept: "

@@ -13,13 +13,14 @@ from werkzeug.wrappers import Response
 from app.comments import listing as threads
 from app.comments import remember, stamps
 from app.comments import services as comments
-from app.comments.forms import CommentForm, strict_id
+from app.comments.forms import CommentForm
 from app.comments.policy import CommentRefused, FloodLimited
 from app.content import page_cache, seo
 from app.extensions import db
 from app.models import Comment, CommentStatus
 from app.shared.origin import absolute_url
 from app.shared.pages import Page, PageAddress, PageKey
+from app.shared.urls import parse_id
 
 # Session key: the owner secrets of the comments this browser sent (never bare ids: an
 # id names a row, a secret proves it was this browser that sent it).
@@ -66,7 +67,7 @@ def _blank_form(page: Page) -> CommentForm:
     form.email.data = saved.get("email")
     form.website.data = saved.get("website")
     form.remember.data = bool(saved)
-    parent = _reply_target(page, strict_id(request.args.get("replyto")))
+    parent = _reply_target(page, parse_id(request.args.get("replyto")))
     form.parent_id.data = parent.id if parent else None
     return form
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from wtforms import HiddenField
 
 from app.comments.forms import comment_field, name_field, website_field
 
@@ -13,6 +14,9 @@ class EditCommentForm(FlaskForm):
     comment = comment_field("Text")
     name = name_field()
     website = website_field()
+    # What the form was opened on (services.version_of): a save over someone else's
+    # change is refused instead of silently undoing it.
+    version = HiddenField()
 
 
 class ReplyForm(FlaskForm):

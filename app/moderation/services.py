@@ -5,6 +5,8 @@ a line in the log.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import time
 from dataclasses import dataclass
@@ -177,16 +179,41 @@ def empty_spam(moderator: Moderator) -> int:
     return result.done
 
 
+def version_of(comment: Comment) -> str:
+    """Return a digest of what a moderator edits: the text, name and website.
+
+    The edit form carries it, so a save can tell whether someone else changed the
+    comment since the form was opened (no column needed; only moderators see it).
+    """
+    fields = [comment.body, comment.author_name, comment.author_website or None]
+    return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
+
+
 def edit(
-    comment_id: int, moderator: Moderator, name: str, website: str | None, body: str
+    comment_id: int,
+    moderator: Moderator,
+    name: str,
+    website: str | None,
+    body: str,
+    *,
+    version: str | None,
 ) -> Comment:
     """Change a comment's name, website and text, keeping what it said before.
 
+    :param version: :func:`version_of` the comment as the moderator's form showed it.
+    :raise ConflictingChange: when the comment changed since (or no version was sent):
+        nothing is saved, so a second moderator cannot undo the first one's redaction.
     :raise CommentGone: when the comment no longer exists.
     """
     now = utcnow()
     with write_transaction():
         comment = _locked(comment_id)
+        if version != version_of(comment):
+            raise ConflictingChange(
+                "This comment was changed by someone else meanwhile, so nothing was saved. "
+                "Your text is kept below and the comment as it is now is shown under it; "
+                "saving again replaces it with yours."
+            )
         changed = [
             label
             for label, old, new in (

@@ -19,13 +19,13 @@ from flask import (
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.auth.views import safe_next
 from app.content import queries as content
 from app.models import CommentStatus, ModerationAction
 from app.moderation import services
 from app.moderation.actions import LABELS, TRANSITIONS, allowed_actions
 from app.moderation.forms import EditCommentForm, ReplyForm
 from app.shared.pages import Page, PageKey
+from app.shared.urls import parse_id, safe_next
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
@@ -71,14 +71,20 @@ def _filters() -> services.QueueFilter:
 
 
 def _page_key() -> PageKey | None:
-    article, _, remedy = request.args.get("on", "").partition(".")
-    if not article.isdigit() or (remedy and not remedy.isdigit()):
+    """The page filter ``?on=ARTICLE`` or ``?on=ARTICLE.REMEDY``; None (all pages) unless
+    every part is a plain id."""
+    article, dot, remedy = request.args.get("on", "").partition(".")
+    article_id, remedy_id = parse_id(article), parse_id(remedy)
+    if article_id is None or (dot and remedy_id is None):
         return None
-    return PageKey(int(article), int(remedy) if remedy else None)
+    return PageKey(article_id, remedy_id)
 
 
 def _back() -> str:
-    return safe_next(request.form.get("next") or request.args.get("next"))
+    """Where to go after an action: the form's or URL's ``next`` if safe, else the queue."""
+    return safe_next(
+        request.form.get("next") or request.args.get("next"), url_for("moderation.queue")
+    )
 
 
 @bp.get("/")
@@ -99,7 +105,7 @@ def queue():
     )
 
 
-@bp.post("/comments/<int(max=9007199254740991):comment_id>/<action>")
+@bp.post("/comments/<id:comment_id>/<action>")
 def act(comment_id: int, action: str):
     """Approve, unapprove, spam, not spam, trash or restore one comment."""
     chosen = SINGLE_ACTIONS.get(action)
@@ -121,7 +127,7 @@ def act(comment_id: int, action: str):
     return redirect(_back(), code=303)
 
 
-@bp.route("/comments/<int(max=9007199254740991):comment_id>/delete", methods=["GET", "POST"])
+@bp.route("/comments/<id:comment_id>/delete", methods=["GET", "POST"])
 def delete(comment_id: int):
     """Confirm, then delete a spam or trashed comment for good."""
     comment = services.get_comment(comment_id) or abort(404)
@@ -134,32 +140,42 @@ def delete(comment_id: int):
     return redirect(_back(), code=303)
 
 
-@bp.route("/comments/<int(max=9007199254740991):comment_id>/edit", methods=["GET", "POST"])
+@bp.route("/comments/<id:comment_id>/edit", methods=["GET", "POST"])
 def edit(comment_id: int):
     """Edit a comment's text, name and website; the old version is kept."""
     comment = services.get_comment(comment_id) or abort(404)
     form = EditCommentForm()
-    status = 200
+    status, conflict = 200, False
     if request.method == "GET":
         form.comment.data = comment.body
         form.name.data = comment.author_name
         form.website.data = comment.author_website
+        form.version.data = services.version_of(comment)
     elif form.validate():
         try:
             services.edit(
-                comment_id, current_user, form.name.data, form.website.data, form.comment.data
+                comment_id,
+                current_user,
+                form.name.data,
+                form.website.data,
+                form.comment.data,
+                version=form.version.data,
             )
         except services.ModerationError as exc:
             flash(str(exc), "error")
-            status = 409
+            status, conflict = 409, isinstance(exc, services.ConflictingChange)
+            # The typed text stays; the form now answers the comment as it is now.
+            form.version.data = services.version_of(comment)
         else:
             flash(f"Comment {comment_id} saved.", "success")
             return redirect(_back(), code=303)
     status = 422 if form.errors else status
-    return render_template("moderation/edit.html", form=form, comment=comment, back=_back()), status
+    return render_template(
+        "moderation/edit.html", form=form, comment=comment, conflict=conflict, back=_back()
+    ), status
 
 
-@bp.route("/comments/<int(max=9007199254740991):comment_id>/reply", methods=["GET", "POST"])
+@bp.route("/comments/<id:comment_id>/reply", methods=["GET", "POST"])
 def reply(comment_id: int):
     """Reply as the site: published at once, and a pending comment is approved with it."""
     comment = services.get_comment(comment_id) or abort(404)
@@ -184,9 +200,7 @@ def reply(comment_id: int):
 @bp.post("/bulk")
 def bulk():
     """Apply one action to every selected comment (deleting asks to confirm first)."""
-    ids = [
-        int(i) for i in request.form.getlist("ids") if i.isascii() and i.isdigit() and len(i) < 16
-    ]
+    ids = [i for i in map(parse_id, request.form.getlist("ids")) if i is not None]
     try:
         action = ModerationAction(request.form.get("action", ""))
     except ValueError:
