@@ -175,9 +175,10 @@ def login_cookie(base_url: str) -> str:
     response = conn.getresponse()
     response.read()
     assert response.status == 303
-    cookie = response.getheader("Set-Cookie")
+    cookies = [v for k, v in response.getheaders() if k.lower() == "set-cookie"]
     conn.close()
-    return re.match(r"([^;]+)", cookie)[1]
+    session = next(c for c in cookies if c.startswith("session="))
+    return re.match(r"([^;]+)", session)[1]
 
 
 @pytest.mark.parametrize(
