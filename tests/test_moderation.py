@@ -435,6 +435,31 @@ def test_audit_log_lists_who_did_what(app, client, mod, add_comment):
     assert all(f"#{cid} by Logged" in r[3] for r in rows)
 
 
+def test_audit_log_has_pages_and_a_page_past_the_end_shows_the_last(app, client, mod):
+    with app.app_context():
+        db.session.add_all(
+            ModerationEvent(
+                moderator_email="mod@example.com",
+                action=ModerationAction.APPROVE,
+                detail=f"event {n}",
+            )
+            for n in range(55)
+        )
+        db.session.commit()
+
+    def details(url):
+        soup = BeautifulSoup(client.get(url).data, "html.parser")
+        cells = [tr.find_all("td")[4].get_text(strip=True) for tr in soup.tbody.find_all("tr")]
+        return soup, cells
+
+    first, cells = details("/moderation/log")
+    assert len(cells) == 50
+    assert first.find("a", href="/moderation/log?page=2")
+    _, last = details("/moderation/log?page=2")
+    assert len(last) == 5
+    assert details("/moderation/log?page=99")[1] == last
+
+
 def test_moderation_pages_are_not_cached(client, mod):
     assert client.get("/moderation/").headers["Cache-Control"] == "no-store"
 

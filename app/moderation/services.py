@@ -14,6 +14,7 @@ from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased, joinedload, undefer
 
@@ -294,16 +295,42 @@ class QueueFilter:
 
 @dataclass
 class QueuePage:
-    """One page of the queue."""
+    """One page of the queue (shaped like Flask-SQLAlchemy's ``Pagination``)."""
 
-    comments: list[Comment]
-    number: int
+    items: list[Comment]
+    page: int
     pages: int
     total: int
 
 
-_counts_lock = threading.Lock()
-_counts: tuple[float, dict[CommentStatus, int]] | None = None
+COUNTS_KEY = "relief.moderation_counts"
+
+
+class TabCounts:
+    """One worker's copy of the queue's tab counts, with the time it was counted."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._value: tuple[float, dict[CommentStatus, int]] | None = None
+
+    def get(self, max_age: float) -> dict[CommentStatus, int] | None:
+        """Return the counts if they are younger than ``max_age`` seconds."""
+        with self._lock:
+            if self._value is not None and time.monotonic() - self._value[0] < max_age:
+                return dict(self._value[1])
+        return None
+
+    def put(self, counts: dict[CommentStatus, int]) -> None:
+        with self._lock:
+            self._value = (time.monotonic(), dict(counts))
+
+    def forget(self) -> None:
+        with self._lock:
+            self._value = None
+
+
+def _tab_counts() -> TabCounts:
+    return current_app.extensions.setdefault(COUNTS_KEY, TabCounts())
 
 
 def status_counts() -> dict[CommentStatus, int]:
@@ -312,11 +339,9 @@ def status_counts() -> dict[CommentStatus, int]:
     Counting every comment takes milliseconds with 100,000 stored, so each worker keeps
     the counts for MODERATION_COUNTS_SECONDS (and drops them after its own actions).
     """
-    global _counts
-    max_age = current_app.config["MODERATION_COUNTS_SECONDS"]
-    with _counts_lock:
-        if _counts is not None and time.monotonic() - _counts[0] < max_age:
-            return dict(_counts[1])
+    cached = _tab_counts().get(current_app.config["MODERATION_COUNTS_SECONDS"])
+    if cached is not None:
+        return cached
     rows = db.session.execute(
         select(Comment.status, func.count())
         .where(Comment.deleted_at.is_(None))
@@ -324,16 +349,13 @@ def status_counts() -> dict[CommentStatus, int]:
     )
     counts = dict.fromkeys(CommentStatus, 0)
     counts.update({status: count for status, count in rows})
-    with _counts_lock:
-        _counts = (time.monotonic(), counts)
-    return dict(counts)
+    _tab_counts().put(counts)
+    return counts
 
 
 def forget_counts() -> None:
     """Drop this worker's tab counts (after an action, so the moderator sees it)."""
-    global _counts
-    with _counts_lock:
-        _counts = None
+    _tab_counts().forget()
 
 
 def _like(term: str) -> str:
@@ -358,7 +380,11 @@ def _search_clause(term: str):
 
 
 def queue(filters: QueueFilter, number: int, per_page: int) -> QueuePage:
-    """Return a page of the queue, newest first, with pages and parents loaded."""
+    """Return a page of the queue, newest first, with pages and parents loaded.
+
+    Not ``db.paginate``: its count would walk every comment of the tab on each view,
+    where the unfiltered tabs reuse the cached tab counts.
+    """
     conditions = [Comment.status == filters.status, Comment.deleted_at.is_(None)]
     if filters.page is not None:
         conditions.append(filters.page.clause())
@@ -396,18 +422,14 @@ def get_comment(comment_id: int) -> Comment | None:
     return comment if comment is not None and comment.deleted_at is None else None
 
 
-def events(number: int, per_page: int) -> QueuePage:
-    """Return a page of the audit log, newest first."""
-    total = db.session.scalar(select(func.count()).select_from(ModerationEvent)) or 0
-    pages = max(1, -(-total // per_page))
-    number = min(max(1, number), pages)
-    rows = list(
-        db.session.scalars(
-            select(ModerationEvent)
-            .options(joinedload(ModerationEvent.comment))
-            .order_by(ModerationEvent.created_at.desc(), ModerationEvent.id.desc())
-            .limit(per_page)
-            .offset((number - 1) * per_page)
-        )
+def events(number: int, per_page: int) -> Pagination:
+    """Return a page of the audit log, newest first (a page past the end: the last)."""
+    query = (
+        select(ModerationEvent)
+        .options(joinedload(ModerationEvent.comment))
+        .order_by(ModerationEvent.created_at.desc(), ModerationEvent.id.desc())
     )
-    return QueuePage(rows, number, pages, total)
+    page = db.paginate(query, page=max(1, number), per_page=per_page, error_out=False)
+    if page.page > max(1, page.pages):
+        page = db.paginate(query, page=page.pages, per_page=per_page, error_out=False)
+    return page
