@@ -302,6 +302,7 @@ def test_edit_refuses_bad_input_and_keeps_it(app, client, mod, add_comment):
     assert "Please enter your name." in soup.get_text()
     assert "http:// or https://" in soup.get_text()
     assert soup.find("textarea", id="comment").get_text().strip() == "new words"
+    assert soup.find(id="error-summary-title").get_text() == "There is a problem with your changes"
     assert "original" in public_text(app)
 
 

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from app.models import CommentStatus, ModerationAction
 
 PENDING, APPROVED, SPAM, TRASH = (
@@ -46,6 +48,10 @@ PAST_TENSE = {
 }
 
 
+# The site may answer a comment that is public, or about to be (replying approves it).
+REPLYABLE = frozenset({PENDING, APPROVED})
+
+
 class ActionNotAllowed(Exception):
     """The action does not apply to a comment in this status; ``str()`` says why."""
 
@@ -74,3 +80,36 @@ def next_status(
     if action is ModerationAction.RESTORE:
         return before_trash or PENDING
     return target
+
+
+@dataclass(frozen=True)
+class RowAction:
+    """One control in a queue row.
+
+    ``post``: a button that changes the status at once (``moderation.act``); otherwise
+    a link to the page of that name (``moderation.delete``, ``.edit``, ``.reply``),
+    which asks or shows a form first.
+    """
+
+    name: str
+    label: str
+    post: bool
+    quiet: bool = False
+    danger: bool = False
+    # Completes the label for screen readers: "Approve comment 12", "Reply to comment 12".
+    target: str = "comment"
+
+
+def row_actions(status: CommentStatus) -> list[RowAction]:
+    """Return what a queue row offers for a comment in ``status``, in display order."""
+    offered = []
+    for action in allowed_actions(status):
+        if action is ModerationAction.DELETE:
+            offered.append(RowAction(action.value, LABELS[action], post=False, danger=True))
+        else:
+            quiet = action in (ModerationAction.SPAM, ModerationAction.TRASH)
+            offered.append(RowAction(action.value, LABELS[action], post=True, quiet=quiet))
+    offered.append(RowAction("edit", "Edit", post=False, quiet=True))
+    if status in REPLYABLE:
+        offered.append(RowAction("reply", "Reply", post=False, quiet=True, target="to comment"))
+    return offered

@@ -31,7 +31,7 @@ from app.models import (
     Moderator,
     utcnow,
 )
-from app.moderation.actions import PAST_TENSE, ActionNotAllowed, next_status
+from app.moderation.actions import PAST_TENSE, REPLYABLE, ActionNotAllowed, next_status
 from app.shared.pages import PageKey
 
 
@@ -253,7 +253,7 @@ def reply(parent_id: int, moderator: Moderator, body: str) -> Comment:
         parent = _locked(parent_id)
         if parent.status is CommentStatus.PENDING:
             _apply(parent, ModerationAction.APPROVE, moderator, now, "approved by replying")
-        elif parent.status is not CommentStatus.APPROVED:
+        elif parent.status not in REPLYABLE:
             raise ModerationError(
                 f"You can only reply to approved or pending comments; this one is "
                 f"{parent.status.value}."

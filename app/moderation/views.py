@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 from app.content import queries as content
 from app.models import CommentStatus, ModerationAction
 from app.moderation import services
-from app.moderation.actions import LABELS, TRANSITIONS, allowed_actions
+from app.moderation.actions import LABELS, TRANSITIONS, allowed_actions, row_actions
 from app.moderation.forms import EditCommentForm, ReplyForm
 from app.shared.pages import Page, PageKey
 from app.shared.urls import parse_id, safe_next
@@ -54,7 +54,7 @@ def moderation_context() -> dict:
     return {
         "status_counts": services.status_counts(),
         "CommentStatus": CommentStatus,
-        "allowed_actions": allowed_actions,
+        "row_actions": row_actions,
         "action_labels": LABELS,
         "page_of": lambda c: Page(c.article, c.remedy),
     }

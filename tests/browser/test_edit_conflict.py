@@ -16,7 +16,7 @@ from tests.browser.test_accessibility_and_safety import assert_no_violations, lo
 def test_the_second_editor_is_told_and_keeps_their_text(
     page: Page, app, live_server, add_comment, moderator, scheme
 ):
-    from app.content.services import load_directory
+    from app.content.loading import load_directory
     from tests.conftest import ROOT
 
     with app.app_context():
