@@ -130,8 +130,7 @@ def add_comment(app):
     """Store a comment directly, for tests about what readers see."""
     from datetime import UTC, datetime, timedelta
 
-    from app.comments.services import touch_pages
-    from app.crypto import digest_of
+    from app.comments.services import build_comment, touch_pages
     from app.models import Comment, CommentStatus
     from app.shared.pages import PageKey
 
@@ -155,20 +154,16 @@ def add_comment(app):
                 remedy_id = next(r.id for r in article.remedies if r.slug == remedy_slug)
             parent_row = db.session.get(Comment, parent) if parent else None
             created = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=n)
-            comment = Comment(
-                article_id=article.id,
-                remedy_id=remedy_id,
-                parent_id=parent,
-                root_id=(parent_row.root_id or parent_row.id) if parent_row else None,
+            comment = build_comment(
+                PageKey(article.id, remedy_id),
+                parent=parent_row,
                 status=status,
-                author_name=name,
-                author_email=email,
-                email_digest=digest_of(email),
-                author_website=website,
-                body=body or f"Comment body {n}",
-                created_at=created,
-                approved_at=created if status is CommentStatus.APPROVED else None,
                 reason="test",
+                name=name,
+                email=email,
+                website=website,
+                body=body or f"Comment body {n}",
+                now=created,
             )
             db.session.add(comment)
             db.session.flush()

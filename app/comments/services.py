@@ -84,6 +84,47 @@ def policy_settings() -> PolicySettings:
     )
 
 
+def build_comment(
+    page: PageKey,
+    *,
+    parent: Comment | None,
+    status: CommentStatus,
+    reason: str,
+    name: str,
+    email: str,
+    website: str | None,
+    body: str,
+    now: datetime,
+    ip: str | None = None,
+    user_agent: str | None = None,
+    owner_secret: str | None = None,
+    moderator_id: int | None = None,
+) -> Comment:
+    """Return a new, unsaved comment with every derived field filled in: the thread's
+    root, the email's blind index, the rate-limit network, the owner digest and the
+    approval time.  The one way to make a comment row (service, site replies, tests)."""
+    return Comment(
+        article_id=page.article_id,
+        remedy_id=page.remedy_id,
+        parent_id=parent.id if parent else None,
+        root_id=(parent.root_id or parent.id) if parent else None,
+        status=status,
+        reason=reason,
+        author_name=name,
+        author_email=email,
+        email_digest=digest_of(email),
+        author_website=website,
+        body=body,
+        created_at=now,
+        approved_at=now if status is CommentStatus.APPROVED else None,
+        ip=ip,
+        client_net=client_network(ip),
+        user_agent=(user_agent or "")[:MAX_USER_AGENT] or None,
+        owner_digest=owner_digest(owner_secret) if owner_secret else None,
+        moderator_id=moderator_id,
+    )
+
+
 def submit_comment(page: PageKey, new: NewComment, now: datetime | None = None) -> Comment:
     """Check a new comment against the policy and store it.
 
@@ -115,24 +156,19 @@ def submit_comment(page: PageKey, new: NewComment, now: datetime | None = None) 
             history,
             settings,
         )
-        comment = Comment(
-            article_id=page.article_id,
-            remedy_id=page.remedy_id,
-            parent_id=parent.id if parent else None,
-            root_id=(parent.root_id or parent.id) if parent else None,
+        comment = build_comment(
+            page,
+            parent=parent,
             status=decision.status,
             reason=decision.reason,
-            author_name=new.name,
-            author_email=new.email,
-            email_digest=digest,
-            author_website=new.website,
+            name=new.name,
+            email=new.email,
+            website=new.website,
             body=new.text,
-            created_at=now,
-            approved_at=now if decision.status is CommentStatus.APPROVED else None,
+            now=now,
             ip=new.ip,
-            client_net=network,
-            user_agent=(new.user_agent or "")[:MAX_USER_AGENT] or None,
-            owner_digest=owner_digest(new.owner_secret),
+            user_agent=new.user_agent,
+            owner_secret=new.owner_secret,
         )
         db.session.add(comment)
         db.session.flush()

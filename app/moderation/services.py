@@ -18,7 +18,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased, joinedload, undefer
 
-from app.comments.services import remove_for_good, touch_pages
+from app.comments.services import build_comment, remove_for_good, touch_pages
 from app.crypto import digest_of
 from app.db import write_transaction
 from app.extensions import db
@@ -258,19 +258,16 @@ def reply(parent_id: int, moderator: Moderator, body: str) -> Comment:
                 f"You can only reply to approved or pending comments; this one is "
                 f"{parent.status.value}."
             )
-        comment = Comment(
-            article_id=parent.article_id,
-            remedy_id=parent.remedy_id,
-            parent_id=parent.id,
-            root_id=parent.root_id or parent.id,
+        comment = build_comment(
+            PageKey.of(parent),
+            parent=parent,
             status=CommentStatus.APPROVED,
             reason="moderator reply",
-            author_name=moderator.name,
-            author_email=moderator.email,
-            email_digest=digest_of(moderator.email),
+            name=moderator.name,
+            email=moderator.email,
+            website=None,
             body=body,
-            created_at=now,
-            approved_at=now,
+            now=now,
             moderator_id=moderator.id,
         )
         db.session.add(comment)
