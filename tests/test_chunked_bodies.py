@@ -13,11 +13,9 @@ import http.client
 import re
 import socket
 import threading
-import time
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-import requests
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
@@ -210,23 +208,8 @@ def test_a_chunked_moderation_post_over_the_limit_changes_nothing(
 # --- gunicorn, the production server ---------------------------------------------------
 
 
-class PatientServer(Server):
-    """The durability tests' gunicorn, given longer to answer its first request (a
-    worker's first page can take seconds on a busy 2-core machine)."""
-
-    def _wait_until_ready(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(self.url + "/", timeout=10).status_code == 200:
-                    return
-            except requests.RequestException:
-                time.sleep(0.2)
-        raise AssertionError("gunicorn did not start:\n" + self.log.read_text())
-
-
 def test_gunicorn_refuses_a_chunked_body_over_the_limit_and_takes_one_under_it(tmp_path):
-    server = PatientServer(tmp_path)
+    server = Server(tmp_path)
     server.setup()
     try:
         server.start()
@@ -254,3 +237,4 @@ def test_gunicorn_refuses_a_chunked_body_over_the_limit_and_takes_one_under_it(t
         assert "Traceback" not in server.log.read_text()
     finally:
         server.stop()
+    server.stop_and_check()

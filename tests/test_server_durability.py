@@ -26,6 +26,9 @@ BIN = Path(sys.executable).parent
 ARTICLE = "/relieve-back-spasms/"
 
 
+WARNING_LINE = re.compile(r"^.*\b[A-Za-z]*Warning: .*$", re.MULTILINE)
+
+
 class Server:
     """gunicorn serving the production config on a fresh SQLite file (or ``database_url``)."""
 
@@ -44,6 +47,9 @@ class Server:
             "SESSION_COOKIE_SECURE": "false",
             "COMMENTS_FLOOD_SECONDS": "0",
             "MAIL_SERVER": "",
+            # Every warning is printed (once per place), so that the log check below
+            # sees what the in-process tests turn into errors.
+            "PYTHONWARNINGS": "default",
         }
         self.process: subprocess.Popen | None = None
 
@@ -119,6 +125,15 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.kill()
 
+    def warnings(self) -> list[str]:
+        """The warnings the server logged (SQLAlchemy's, deprecations, ...)."""
+        return WARNING_LINE.findall(self.log.read_text(errors="replace"))
+
+    def stop_and_check(self) -> None:
+        """Stop the server, then fail if it logged a warning: as in-process tests do."""
+        self.stop()
+        assert not self.warnings(), "the server logged warnings:\n" + "\n".join(self.warnings())
+
     def rows(self, query: str) -> list[tuple]:
         con = sqlite3.connect(self.db, timeout=30)
         try:
@@ -133,7 +148,7 @@ def server(tmp_path):
     server.setup()
     server.start()
     yield server
-    server.stop()
+    server.stop_and_check()
 
 
 class Commenter:
@@ -319,3 +334,5 @@ def test_the_flood_limit_holds_across_two_app_processes(tmp_path, shared_databas
     finally:
         first.stop()
         second.stop()
+    for server in (first, second):
+        server.stop_and_check()
