@@ -35,3 +35,7 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # Application code is imported in each worker, after the fork: no shared connections.
 preload_app = False
+# gunicorn would take SCRIPT_NAME and PATH_INFO from request headers of any client at a
+# "forwarded" address (127.0.0.1 by default: the proxy, but also anything local), moving
+# the whole site under a prefix of the client's choosing.  Relief is served at the root.
+forwarder_headers = ""

@@ -64,6 +64,9 @@ def test_valid_form(validate):
         ("email", "ada\u200b@example.com", "invisible"),
         ("comment", "See https://exa\u00admple.com/help", "web address in your comment"),
         ("comment", "See www.example.com/\u202egnp.exe now", "web address in your comment"),
+        # Found by an attack review: an override before a link reverses how it reads.
+        ("comment", "see \u202e https://evil.example/gro.elgoog.www//:sptth \u202c", "reorder"),
+        ("comment", "plain words \u2067 isolated", "reorder"),
     ],
 )
 def test_invalid_input_gets_a_message_on_its_field(validate, field, value, message):
@@ -146,7 +149,7 @@ def test_form_stamp_round_trip(app):
 
 
 @pytest.mark.parametrize(
-    "value", ["¹", "٣", "12abc", "-1", "+1", "1_0", "0", "9" * 20, str(2**53), "1.0"]
+    "value", ["¹", "٣", "12abc", "-1", "+1", "1_0", "0", "9" * 20, str(2**31), "1.0"]
 )
 def test_malformed_parent_ids_are_refused_with_a_message(validate, value):
     """A malformed reply target used to post a top-level comment silently ("¹" was found

@@ -181,3 +181,25 @@ def test_the_flood_limit_counts_an_ipv6_64_as_one_client(app, article, comment_f
     assert re.search(r"wait \d+ seconds?", same_network.get_data(as_text=True))
     other = post_from(app, "2001:db8:0:1::1", comment_form, "three@example.com")
     assert other.status_code == 303
+
+
+# --- The page cache cannot be poisoned or flooded --------------------------------------
+
+
+def test_a_prefix_from_a_proxy_never_reaches_readers_at_the_root(app, article):
+    """Found by an attack review: a SCRIPT_NAME from a proxy put every link under it,
+    and the cached page went to every reader."""
+    app.test_client().get(URL, environ_overrides={"SCRIPT_NAME": "/x"})
+    soup = soup_of(app.test_client().get(URL))
+    assert soup.find("form", class_="comment-form")["action"].startswith(URL)
+    assert "/x/" not in soup.find("link", rel="canonical")["href"]
+
+
+def test_pages_past_the_end_share_one_cache_entry(app, article, add_comment):
+    """Found by an attack review: ?page=2 to ?page=300 of a one-page discussion each took
+    a cache slot and pushed every real page out."""
+    add_comment()
+    reader = app.test_client()
+    for number in range(1, 40):
+        assert reader.get(f"{URL}?page={number}").status_code == 200
+    assert len(app.extensions["relief.page_cache"]._pages) == 1

@@ -251,6 +251,9 @@ def test_gunicorn_without_relief_config_serves_production(gunicorn):
     response = requests.get(server.url + "/robots.txt", timeout=10)
     assert "Sitemap: https://relief.example.org/sitemap.xml" in response.text
     assert "Strict-Transport-Security" in response.headers  # production's HSTS
+    # Found by an attack review: a SCRIPT_NAME header moved the site under a prefix.
+    moved = requests.get(server.url + "/x/robots.txt", headers={"SCRIPT_NAME": "/x"}, timeout=10)
+    assert moved.status_code == 404
 
 
 def test_gunicorn_runs_development_only_when_asked(gunicorn):

@@ -141,7 +141,8 @@ def test_a_logged_in_moderator_sent_to_login_with_a_hostile_next_is_not_a_500(cl
     [
         "99999999999999999999999",
         "1.99999999999999999999999",
-        "9007199254740992",  # 2**53: past what every layer agrees is an integer
+        "9007199254740992",  # 2**53
+        "2147483648",  # 2**31: past PostgreSQL's INTEGER
         "\u0661\u0662",  # Arabic-Indic digits: str.isdigit() says yes
         "1.\u00b2",  # a superscript two: isdigit() yes, int() no
         "\u0661.\u0661",
@@ -219,8 +220,26 @@ def test_parse_id_accepts_only_plain_ascii_numbers_in_range(value, expected):
     assert parse_id(value) == expected
 
 
-def test_max_id_fits_sqlite_postgresql_bigint_and_javascript():
-    assert MAX_ID == 2**53 - 1
+def test_max_id_fits_the_id_columns_of_every_database():
+    assert MAX_ID == 2**31 - 1
+
+
+@pytest.mark.parametrize("number", [MAX_ID, MAX_ID + 1, 2**53 - 1])
+def test_the_largest_ids_are_harmless_on_public_pages(client, article, comment_form, number):
+    """Found by an attack review: on PostgreSQL (INTEGER ids) 2**31 answered 500."""
+    assert client.get(f"/back-spasms/?replyto={number}").status_code == 200
+    posted = client.post("/back-spasms/", data=comment_form(parent_id=str(number)))
+    assert posted.status_code == 422
+
+
+@pytest.mark.parametrize("number", [MAX_ID, MAX_ID + 1])
+def test_the_largest_ids_are_harmless_in_moderation(client, mod, number):
+    for path in ("edit", "reply", "delete"):
+        assert client.get(f"/moderation/comments/{number}/{path}").status_code == 404
+    assert client.post(f"/moderation/comments/{number}/approve").status_code in {303, 404}
+    assert client.get(f"/moderation/?on={number}").status_code == 200
+    bulk = client.post("/moderation/bulk", data={"ids": str(number), "action": "approve"})
+    assert bulk.status_code == 303
 
 
 @pytest.mark.parametrize(

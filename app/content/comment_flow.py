@@ -80,9 +80,9 @@ def show(page: Page, form: CommentForm | None = None, status: int = 200):
     gets it rendered afresh.
     """
     if form is None and page_cache.cacheable():
-        number = page_number()
-        return page_cache.respond(page, number, lambda stamp: _render(page, None, stamp))
-    return personal(make_response(_render(page, form), status))
+        return page_cache.respond(page, lambda stamp: _render(page, None, stamp))
+    html, _ = _render(page, form)
+    return personal(make_response(html, status))
 
 
 def personal(response: Response) -> Response:
@@ -92,7 +92,8 @@ def personal(response: Response) -> Response:
     return response
 
 
-def _render(page: Page, form: CommentForm | None, stamp: str | None = None) -> str:
+def _render(page: Page, form: CommentForm | None, stamp: str | None = None) -> tuple[str, int]:
+    """Render the page; return the HTML and the page of comments it shows."""
     config = current_app.config
     form = form or _blank_form(page)
     if stamp is not None:
@@ -107,7 +108,7 @@ def _render(page: Page, form: CommentForm | None, stamp: str | None = None) -> s
         owned=owned_comments(),
     )
     previous, following = page.neighbours
-    return render_template(
+    html = render_template(
         "content/article.html" if page.remedy is None else "content/remedy.html",
         page=page,
         article=page.article,
@@ -120,6 +121,7 @@ def _render(page: Page, form: CommentForm | None, stamp: str | None = None) -> s
         canonical=absolute_url(page.url(page=listing.page)),
         structured_data=seo.page_data(page.article, page.remedy),
     )
+    return html, listing.page
 
 
 def post(page: PageAddress) -> Response:

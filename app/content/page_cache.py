@@ -29,7 +29,6 @@ from app.comments import remember
 from app.comments.stamps import form_stamp
 from app.extensions import db
 from app.models import UTCDateTime
-from app.shared.origin import site_origin
 from app.shared.pages import Page
 
 CSRF_MARK = "__RELIEF_CSRF_TOKEN__"
@@ -155,10 +154,12 @@ def lookup(article_slug: str, remedy_slug: str | None) -> Versions | None:
 
 
 def key_for(versions: Versions, number: int) -> tuple:
-    """The cache key: the page and its versions, the page of comments, the origin.
+    """The cache key: the page and its versions, the page of comments, the prefix.
 
-    The origin is SITE_URL, never the request's Host: a page rendered for a hostile Host
-    holds no address of its own choosing, so it is safe to serve to everyone.
+    Links are built on SITE_URL, never the request's Host, so the Host is not part of
+    the key.  The script root is: a server told to mount the app under a prefix (a
+    ``SCRIPT_NAME`` from a proxy) renders every link under it, and that page must never
+    reach readers at the root.
     """
     return (
         versions.article_id,
@@ -166,7 +167,7 @@ def key_for(versions: Versions, number: int) -> tuple:
         versions.remedy_id,
         versions.remedy_version,
         number,
-        site_origin(),
+        request.script_root,
     )
 
 
@@ -181,10 +182,15 @@ def serve_cached(article_slug: str, remedy_slug: str | None, number: int) -> Res
     return _response(template, versions, number) if template is not None else None
 
 
-def respond(page: Page, number: int, render) -> Response:
-    """Render the page with ``render(stamp)``, keep it in the cache, and answer."""
+def respond(page: Page, render) -> Response:
+    """Render the page with ``render(stamp)``, keep it in the cache, and answer.
+
+    ``render`` returns the HTML and the page of comments it shows: a number past the
+    last page shows the last, and is kept under that number, so that asking for pages
+    2 to 300 of a one-page discussion cannot push every real page out of the cache.
+    """
     versions = Versions.of(page)
-    html = render(STAMP_MARK)
+    html, number = render(STAMP_MARK)
     token = hidden_field("csrf_token", generate_csrf())
     template = html.replace(token, _CSRF_SLOT.decode()).encode("utf-8")
     pages().put(key_for(versions, number), template)

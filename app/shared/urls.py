@@ -12,9 +12,9 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from werkzeug.routing import BaseConverter, ValidationError
 
-# The largest id accepted from outside: fits SQLite's and PostgreSQL's 64-bit integers
-# and is still exact as a JavaScript number.
-MAX_ID = 2**53 - 1
+# The largest id accepted from outside.  Id columns are INTEGER: 64 bits on SQLite but
+# 32 on PostgreSQL, which refuses a larger number in a query (an error, so a 500).
+MAX_ID = 2**31 - 1
 _MAX_ID_DIGITS = len(str(MAX_ID))
 
 

@@ -16,6 +16,10 @@ ZERO_WIDTH_JOINERS = frozenset("\u200c\u200d")  # needed in Persian, Indic names
 # Letters that draw nothing: Hangul fillers and the combining grapheme joiner.
 BLANK_LETTERS = frozenset("\u034f\u115f\u1160\u3164\uffa0")
 TAGS = range(0xE0020, 0xE0080)  # emoji subdivision flags (England, Scotland, Wales)
+# The explicit embedding, override and isolate controls: they reorder everything after
+# them, a link included ("\u202e" shows an address backwards).  The marks (LRM, RLM,
+# ALM) only nudge neutral characters and are ordinary in Arabic and Hebrew text.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def hidden_characters(text: str, *, allow_joiners: bool = False, newlines: bool = False) -> str:
@@ -47,15 +51,18 @@ def describe(chars: str) -> str:
 
 def no_control_characters(form, field) -> None:
     """WTForms validator for multi-line text: refuse control characters other than tab
-    and newline.  Other formatting characters pass: right-to-left marks belong in
-    Arabic and Hebrew text (links in it are checked apart)."""
+    and newline, and the bidirectional controls that reorder what follows them.  Other
+    formatting characters pass: right-to-left marks belong in Arabic and Hebrew text
+    (links in it are checked apart)."""
     found = field.data and "".join(
-        c for c in field.data if unicodedata.category(c) == "Cc" and c not in "\t\n\r"
+        c
+        for c in field.data
+        if (unicodedata.category(c) == "Cc" and c not in "\t\n\r") or c in BIDI_CONTROLS
     )
     if found:
         raise ValidationError(
             f"{field.label.text} contains an invisible control character ({describe(found)}) "
-            "that we cannot accept. Please remove it."
+            "that we cannot accept (it can hide or reorder text). Please remove it."
         )
 
 
