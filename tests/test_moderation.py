@@ -229,6 +229,36 @@ def test_bulk_skips_comments_the_action_does_not_apply_to(app, client, mod, add_
     assert "1 comment approved. 1 skipped" in client.get("/moderation/").get_data(as_text=True)
 
 
+def test_bulk_leaves_comments_another_moderator_moved_meanwhile(app, client, mod, add_comment):
+    """Found by an attack review: a bulk "Spam" marked a comment that another moderator
+    had approved after the queue was shown."""
+    first, second = add_comment(status=PENDING), add_comment(status=PENDING)
+    queue = BeautifulSoup(client.get("/moderation/").data, "html.parser")
+    seen = queue.find("input", attrs={"name": "seen_status"})["value"]
+    act(client, second, "approve", PENDING)  # the other moderator, meanwhile
+    client.post(
+        "/moderation/bulk",
+        data={"ids": [str(first), str(second)], "action": "spam", "seen_status": seen},
+    )
+    assert status_of(app, first) is SPAM
+    assert status_of(app, second) is APPROVED
+    message = client.get("/moderation/").get_data(as_text=True)
+    assert "1 comment marked as spam. 1 changed by someone else meanwhile" in message
+
+
+def test_bulk_delete_keeps_what_the_moderator_saw_through_the_confirmation(
+    app, client, mod, add_comment
+):
+    ids = [add_comment(status=TRASH) for _ in range(2)]
+    data = {"ids": [str(i) for i in ids], "action": "delete", "seen_status": "trash"}
+    confirm = BeautifulSoup(client.post("/moderation/bulk", data=data).data, "html.parser")
+    assert confirm.find("input", attrs={"name": "seen_status"})["value"] == "trash"
+    act(client, ids[0], "restore", TRASH)  # someone restores one before the confirmation
+    client.post("/moderation/bulk", data={**data, "confirmed": "yes"})
+    assert status_of(app, ids[0]) is not None
+    assert status_of(app, ids[1]) is None
+
+
 def test_bulk_delete_asks_first(app, client, mod, add_comment):
     ids = [add_comment(status=TRASH) for _ in range(2)]
     data = {"ids": [str(i) for i in ids], "action": "delete"}

@@ -128,11 +128,17 @@ class BulkResult:
 
     done: int
     skipped: int
+    changed: int = 0  # moved by someone else since the moderator saw them
 
     def message(self, action: ModerationAction) -> str:
         """A sentence for the moderator."""
         noun = "comment" if self.done == 1 else "comments"
         text = f"{self.done} {noun} {PAST_TENSE[action]}."
+        if self.changed:
+            text += (
+                f" {self.changed} changed by someone else meanwhile and left as they are:"
+                " check them again."
+            )
         if self.skipped:
             text += (
                 f" {self.skipped} skipped (the action does not apply to them, or they are gone)."
@@ -140,10 +146,19 @@ class BulkResult:
         return text
 
 
-def act_on_many(ids: list[int], action: ModerationAction, moderator: Moderator) -> BulkResult:
-    """Apply ``action`` to every comment in ``ids`` it applies to, in one transaction."""
+def act_on_many(
+    ids: list[int],
+    action: ModerationAction,
+    moderator: Moderator,
+    expected: CommentStatus | None = None,
+) -> BulkResult:
+    """Apply ``action`` to every comment in ``ids`` it applies to, in one transaction.
+
+    ``expected`` is the status the moderator saw the comments in (the queue's tab): a
+    comment that another moderator moved since is left alone, as single actions do.
+    """
     now = utcnow()
-    done = skipped = 0
+    done = skipped = changed = 0
     with write_transaction():
         comments = list(
             db.session.scalars(
@@ -155,6 +170,9 @@ def act_on_many(ids: list[int], action: ModerationAction, moderator: Moderator) 
         )
         skipped = len(set(ids)) - len(comments)
         for comment in comments:
+            if expected is not None and comment.status is not expected:
+                changed += 1
+                continue
             try:
                 _apply(comment, action, moderator, now, "bulk")
                 done += 1
@@ -162,7 +180,7 @@ def act_on_many(ids: list[int], action: ModerationAction, moderator: Moderator) 
                 skipped += 1
             db.session.flush()
     forget_counts()
-    return BulkResult(done, skipped)
+    return BulkResult(done, skipped, changed)
 
 
 def empty_spam(moderator: Moderator) -> int:

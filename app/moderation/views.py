@@ -60,6 +60,14 @@ def moderation_context() -> dict:
     }
 
 
+def _status_or_none(value: str | None) -> CommentStatus | None:
+    """The status a form says the moderator saw, or None for anything else."""
+    try:
+        return CommentStatus(value)
+    except ValueError:
+        return None
+
+
 def _filters() -> services.QueueFilter:
     try:
         status = CommentStatus(request.args.get("status", "pending"))
@@ -117,9 +125,7 @@ def act(comment_id: int, action: str):
             comment_id,
             chosen,
             current_user,
-            expected=CommentStatus(expected)
-            if expected in CommentStatus._value2member_map_
-            else None,
+            expected=_status_or_none(expected),
         )
         flash(message, "success")
     except services.ModerationError as exc:
@@ -211,10 +217,14 @@ def bulk():
     if not ids:
         flash("Select at least one comment first.", "error")
         return redirect(_back(), code=303)
+    seen = _status_or_none(request.form.get("seen_status"))
     if action is ModerationAction.DELETE and request.form.get("confirmed") != "yes":
         comments = [c for c in map(services.get_comment, ids) if c is not None]
-        return render_template("moderation/confirm_delete.html", comments=comments, back=_back())
-    flash(services.act_on_many(ids, action, current_user).message(action), "success")
+        return render_template(
+            "moderation/confirm_delete.html", comments=comments, back=_back(), seen=seen
+        )
+    result = services.act_on_many(ids, action, current_user, expected=seen)
+    flash(result.message(action), "success")
     return redirect(_back(), code=303)
 
 
