@@ -203,3 +203,23 @@ def test_pages_past_the_end_share_one_cache_entry(app, article, add_comment):
     for number in range(1, 40):
         assert reader.get(f"{URL}?page={number}").status_code == 200
     assert len(app.extensions["relief.page_cache"]._pages) == 1
+
+
+def test_typing_the_teams_name_and_a_moderators_email_is_not_published(
+    app, article, comment_form, add_comment, moderator
+):
+    """Found by an attack review: site replies counted as an approved commenter, so the
+    team's name with a guessed login email was published at once (and confirmed it)."""
+    parent = add_comment()
+    staff = app.test_client()
+    moderator.login(client=staff)
+    staff.post(f"/moderation/comments/{parent}/reply", data={"comment": "The team answers."})
+    impostor = app.test_client()
+    impostor.post(
+        URL,
+        data=comment_form(name="Relief team", email="mod@example.com", comment="Official!"),
+    )
+    with app.app_context():
+        newest = db.session.scalars(select(Comment).order_by(Comment.id.desc())).first()
+    assert newest.body == "Official!"
+    assert newest.status is CommentStatus.PENDING

@@ -141,7 +141,7 @@ def submit_comment(page: PageKey, new: NewComment, now: datetime | None = None) 
         if new.parent_id is not None:
             facts = ParentFacts(_page(parent), parent.status) if parent else None
             policy.check_reply(facts, (page.article_id, page.remedy_id))
-        policy.check_flood(_last_comment_at(network, digest), now, settings.flood_seconds)
+        policy.check_flood(_last_comment_at(network, new.owned), now, settings.flood_seconds)
         policy.check_duplicate(_is_duplicate(page, digest, new.text, new.owned))
         history = AuthorHistory(has_approved_comment=_has_approved(digest, new.name))
         decision = policy.decide(
@@ -183,16 +183,26 @@ def _page(comment: Comment) -> tuple[int, int | None]:
     return (comment.article_id, comment.remedy_id)
 
 
-def _last_comment_at(network: str | None, digest: str) -> datetime | None:
-    by_email = db.session.scalar(
-        select(func.max(Comment.created_at)).where(Comment.email_digest == digest)
-    )
-    by_network = (
-        db.session.scalar(select(func.max(Comment.created_at)).where(Comment.client_net == network))
-        if network
-        else None
-    )
-    times = [t for t in (by_email, by_network) if t is not None]
+def _last_comment_at(network: str | None, owned: frozenset[str]) -> datetime | None:
+    """When this client last commented: from its network, or from this browser.
+
+    Not by email: a limit per address would answer a stranger who guessed it ("too
+    quickly") exactly when its owner had just commented, and let anyone silence them.
+    """
+    times = []
+    if network:
+        times.append(
+            db.session.scalar(
+                select(func.max(Comment.created_at)).where(Comment.client_net == network)
+            )
+        )
+    if owned:
+        times.append(
+            db.session.scalar(
+                select(func.max(Comment.created_at)).where(Comment.owner_digest.in_(sorted(owned)))
+            )
+        )
+    times = [t for t in times if t is not None]
     return max(times) if times else None
 
 
@@ -217,11 +227,17 @@ def _is_duplicate(page: PageKey, digest: str, text: str, owned: frozenset[str]) 
 
 
 def _has_approved(digest: str, name: str) -> bool:
+    """Whether a reader's comment under this name and email was approved before.
+
+    The site's own replies never count: typing the team's name and a moderator's login
+    email must not publish at once (nor confirm that email to a stranger).
+    """
     query = select(
         exists().where(
             Comment.email_digest == digest,
             func.lower(Comment.author_name) == name.lower(),
             Comment.status == CommentStatus.APPROVED,
+            Comment.moderator_id.is_(None),
         )
     )
     return bool(db.session.scalar(query))
