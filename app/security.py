@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
+from app.shared import origin
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -36,6 +38,8 @@ def add_security_headers(response: Response, hsts: bool) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Add the headers to every response; HSTS only where cookies are Secure."""
+    """Add the headers to every response; HSTS only where cookies are Secure; keep
+    redirects on SITE_URL."""
     hsts = bool(app.config.get("SESSION_COOKIE_SECURE"))
     app.after_request(lambda response: add_security_headers(response, hsts))
+    origin.init_app(app)

@@ -433,3 +433,11 @@ def test_a_signed_device_cookie_of_the_wrong_shape_is_unknown_not_an_error(app, 
     odd = browser(app, "192.0.2.80")
     odd.set_cookie(DEVICE_COOKIE, value, path="/auth/login")
     assert moderator.login(client=odd).status_code == 429
+
+
+@pytest.mark.parametrize("password", ["", "wrong password here"])
+def test_a_refused_login_page_holding_the_typed_email_is_private(client, moderator, password):
+    response = client.post("/auth/login", data={"email": "mod@example.com", "password": password})
+    assert response.status_code in {400, 401}
+    assert b"mod@example.com" in response.data
+    assert response.headers["Cache-Control"] == "private, no-store"

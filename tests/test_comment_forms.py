@@ -58,6 +58,8 @@ def test_valid_form(validate):
         # Invisible and bidi characters where they disguise a name or a link's target.
         ("name", "Relief\u200b team", "U+200B (ZERO WIDTH SPACE)"),
         ("name", "\u3164", "invisible"),
+        ("name", "\u200c", "visible characters"),  # found by an attack review
+        ("name", "\ufe0f\ufe0f", "visible characters"),
         ("name", "Ada\u2066Lovelace\u2069", "direction-changing"),
         ("website", "https://exa\u200bmple.com", "invisible"),
         ("website", "https://example.com/\u202egnp.exe", "direction-changing"),

@@ -297,6 +297,15 @@ def test_sitemap_and_robots_ignore_a_hostile_host(site, headers):
     assert "attacker" not in robots
 
 
+@pytest.mark.parametrize("headers", HOSTILE_HOST_HEADERS)
+@pytest.mark.parametrize("path", ["/back-spasms", "/back-spasms/remedy-2", "/moderation"])
+def test_routing_redirects_ignore_a_hostile_host(site, headers, path):
+    """Found by an attack review: adding the slash redirected to the client's Host."""
+    response = site.test_client().get(path + "?page=2", headers=headers)
+    assert response.status_code == 308
+    assert response.headers["Location"] == SITE + path.lstrip("/") + "/?page=2"
+
+
 def test_a_hostile_host_cannot_poison_the_page_cache(site):
     client = site.test_client()
     for headers in HOSTILE_HOST_HEADERS:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.shared.validators import describe, hidden_characters
+from app.shared.validators import describe, has_visible_characters, hidden_characters
 
 
 @pytest.mark.parametrize(
@@ -17,6 +17,8 @@ from app.shared.validators import describe, hidden_characters
         "\u3164",  # Hangul filler: a "blank" name
         "Ada\x00",
         "Ada\x1b[31m",
+        "\u2800",  # braille blank
+        "x\U000e0041y",  # a tag character outside a flag: shows as "xy"
     ],
 )
 def test_invisible_reordering_and_control_characters_are_found(text):
@@ -50,3 +52,20 @@ def test_newlines_pass_only_when_asked():
 def test_the_message_names_the_character():
     assert describe("\u200b") == "U+200B (ZERO WIDTH SPACE)"
     assert describe("\x00") == "U+0000 (control character)"
+
+
+@pytest.mark.parametrize(
+    ("text", "shows"),
+    [
+        ("Ada", True),
+        ("\u0661", True),
+        ("\U0001f642", True),
+        ("-", True),
+        ("\u200c", False),
+        ("\u2800", False),
+        ("\ufe0f", False),
+        ("\u3164\u3164", False),
+    ],
+)
+def test_a_value_must_show_something(text, shows):
+    assert has_visible_characters(text) is shows

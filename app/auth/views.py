@@ -63,9 +63,10 @@ def login():
             flash(CSRF_MESSAGE, "error")
         form.password.data = ""
     response = make_response(render_template("auth/login.html", form=form), status)
+    # The form comes back with the typed email: no cache may keep it.
+    response.headers["Cache-Control"] = "private, no-store"
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
-        response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -23,6 +23,7 @@ from app.shared.validators import (
     hidden_characters,
     no_control_characters,
     no_hidden_characters,
+    visible,
 )
 
 MAX_COMMENT = 5000
@@ -152,6 +153,7 @@ def name_field() -> StringField:
             DataRequired("Please enter your name."),
             MaxLength(MAX_NAME, f"Name must be at most {MAX_NAME} characters."),
             no_hidden_characters(allow_joiners=True),
+            visible,
         ],
     )
 

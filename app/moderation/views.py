@@ -169,6 +169,9 @@ def edit(comment_id: int):
             )
         except services.ModerationError as exc:
             flash(str(exc), "error")
+            comment = services.get_comment(comment_id)
+            if comment is None:  # deleted meanwhile: nothing left to edit
+                return redirect(_back(), code=303)
             status, conflict = 409, isinstance(exc, services.ConflictingChange)
             # The typed text stays; the form now answers the comment as it is now.
             form.version.data = services.version_of(comment)

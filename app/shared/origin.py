@@ -7,7 +7,10 @@ its Host and X-Forwarded-Host headers are whatever the client chose to send.
 
 from __future__ import annotations
 
-from flask import current_app
+from urllib.parse import urlsplit, urlunsplit
+
+from flask import Flask, current_app, request
+from werkzeug.wrappers import Response
 
 
 def site_origin() -> str:
@@ -30,3 +33,25 @@ def absolute_url(path: str) -> str:
     if not path.startswith("/"):
         raise ValueError(f"not a path on this site: {path!r}")
     return site_origin() + path
+
+
+def redirect_on_site(response: Response) -> Response:
+    """Move a redirect that Werkzeug built on the request's Host onto SITE_URL.
+
+    Routing's own redirects (``/page`` to ``/page/``) are absolute URLs on whatever
+    Host the client sent; a cache in between could keep one pointing elsewhere.
+    """
+    location = response.headers.get("Location")
+    if location and 300 <= response.status_code < 400:
+        parts = urlsplit(location)
+        if parts.netloc and parts.netloc == request.host:
+            site = urlsplit(site_origin())
+            response.headers["Location"] = urlunsplit(
+                (site.scheme, site.netloc, parts.path, parts.query, parts.fragment)
+            )
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Keep every redirect on the configured origin."""
+    app.after_request(redirect_on_site)

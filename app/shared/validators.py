@@ -14,8 +14,9 @@ from wtforms.validators import ValidationError
 
 ZERO_WIDTH_JOINERS = frozenset("\u200c\u200d")  # needed in Persian, Indic names, emoji
 # Letters that draw nothing: Hangul fillers and the combining grapheme joiner.
-BLANK_LETTERS = frozenset("\u034f\u115f\u1160\u3164\uffa0")
+BLANK_LETTERS = frozenset("\u034f\u115f\u1160\u2800\u3164\uffa0")
 TAGS = range(0xE0020, 0xE0080)  # emoji subdivision flags (England, Scotland, Wales)
+BLACK_FLAG = "\U0001f3f4"  # the only character tags may follow
 # The explicit embedding, override and isolate controls: they reorder everything after
 # them, a link included ("\u202e" shows an address backwards).  The marks (LRM, RLM,
 # ALM) only nudge neutral characters and are ordinary in Arabic and Hebrew text.
@@ -30,6 +31,7 @@ def hidden_characters(text: str, *, allow_joiners: bool = False, newlines: bool 
     :param newlines: let tab, line feed and carriage return through.
     """
     found = []
+    flag = BLACK_FLAG in text
     for char in text:
         if newlines and char in "\t\n\r":
             continue
@@ -37,10 +39,17 @@ def hidden_characters(text: str, *, allow_joiners: bool = False, newlines: bool 
         if category == "Cc" or char in BLANK_LETTERS:
             found.append(char)
         elif category == "Cf":
-            if allow_joiners and (char in ZERO_WIDTH_JOINERS or ord(char) in TAGS):
+            if allow_joiners and (char in ZERO_WIDTH_JOINERS or (flag and ord(char) in TAGS)):
                 continue
             found.append(char)
     return "".join(found)
+
+
+def has_visible_characters(text: str) -> bool:
+    """Whether ``text`` shows anything: a letter, digit, punctuation mark or symbol."""
+    return any(
+        unicodedata.category(char)[0] in "LNPS" and char not in BLANK_LETTERS for char in text
+    )
 
 
 def describe(chars: str) -> str:
@@ -83,3 +92,11 @@ def no_hidden_characters(allow_joiners: bool):
             )
 
     return validator
+
+
+def visible(form, field) -> None:
+    """WTForms validator: refuse a value made only of invisible or blank characters."""
+    if field.data and not has_visible_characters(field.data):
+        raise ValidationError(
+            f"{field.label.text} must contain letters or other visible characters."
+        )
