@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -31,18 +32,28 @@ def database_url(tmp_path: Path) -> str:
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite3'}"
 
 
-@pytest.fixture
-def app(tmp_path):
-    """An app on an empty database with the full schema."""
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url(tmp_path))
+@contextmanager
+def app_on_fresh_database(config_class=TestConfig, with_article: bool = False, **overrides):
+    """Yield an app on an empty database with the full schema (and the small test
+    article), dropping it all afterwards."""
+    app = create_app(config_class, **overrides)
     with app.app_context():
         db.drop_all()
         db.create_all()
+        if with_article:
+            upsert_article(make_article())
     yield app
     with app.app_context():
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path):
+    """An app on an empty database with the full schema."""
+    with app_on_fresh_database(SQLALCHEMY_DATABASE_URI=database_url(tmp_path)) as app:
+        yield app
 
 
 @pytest.fixture
@@ -229,6 +240,24 @@ class CollectingHandler:
             time.sleep(0.02)
         assert len(self.messages) >= count, f"{len(self.messages)} of {count} messages arrived"
         return self.messages
+
+
+@pytest.fixture
+def live_server(app):
+    """Serve the test app (CSRF on, as in production) with Werkzeug's threaded server on
+    a free port; yield its URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
 
 
 def free_port() -> int:

@@ -12,12 +12,10 @@ from __future__ import annotations
 import http.client
 import re
 import socket
-import threading
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from app.extensions import db
 from app.models import Comment, CommentStatus, ModerationEvent
@@ -72,15 +70,11 @@ def padded(fields: dict[str, str], size: int) -> bytes:
 
 
 @pytest.fixture
-def live(app, article):
-    """Serve the test app with werkzeug's threaded server on a free port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+def live(app, live_server, article):
+    """The live test server, with the article to comment on.  The raw bodies here carry
+    no CSRF token (what is tested is the size); CSRF is proven in test_security.py."""
+    app.config["WTF_CSRF_ENABLED"] = False
+    return live_server
 
 
 def stored(app) -> list[Comment]:

@@ -22,14 +22,19 @@ def new_id(response) -> int:
     return int(re.search(r"#comment-(\d+)$", response.headers["Location"]).group(1))
 
 
+def delete_for_good(app, moderator, comment_id: int) -> None:
+    """A moderator marks the comment as spam, then deletes it permanently."""
+    staff = app.test_client()
+    moderator.login(client=staff)
+    staff.post(f"/moderation/comments/{comment_id}/spam")
+    staff.post(f"/moderation/comments/{comment_id}/delete")
+
+
 def test_a_deleted_comments_id_is_never_given_to_the_next_comment(
     app, client, article, comment_form, moderator
 ):
     first = new_id(post(client, comment_form(comment="First, to be deleted.")))
-    staff = app.test_client()
-    moderator.login(client=staff)
-    staff.post(f"/moderation/comments/{first}/spam")
-    staff.post(f"/moderation/comments/{first}/delete")
+    delete_for_good(app, moderator, first)
     with app.app_context():
         assert db.session.get(Comment, first) is None
     second = new_id(
@@ -43,10 +48,7 @@ def test_an_old_session_never_shows_the_next_persons_held_comment(
 ):
     """The session that sent a deleted comment must not see whoever gets its place."""
     first = new_id(post(client, comment_form(comment="Mine, soon deleted.")))
-    staff = app.test_client()
-    moderator.login(client=staff)
-    staff.post(f"/moderation/comments/{first}/spam")
-    staff.post(f"/moderation/comments/{first}/delete")
+    delete_for_good(app, moderator, first)
     stranger = app.test_client()
     post(
         stranger,

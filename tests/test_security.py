@@ -10,12 +10,11 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from app import create_app
 from app.crypto import generate_key
 from app.extensions import db
 from app.models import Comment, CommentStatus
-from config import ProductionConfig, TestConfig
-from tests.conftest import database_url, make_article
+from config import ProductionConfig
+from tests.conftest import app_on_fresh_database, database_url
 
 PUBLIC_URLS = [
     "/",
@@ -89,18 +88,8 @@ def production_app(tmp_path):
         EMAIL_TEST_ENVIRONMENT = True
         COMMENTS_MIN_SECONDS = 0
 
-    app = create_app(Prod)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        from app.content.loading import upsert_article
-
-        upsert_article(make_article())
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    with app_on_fresh_database(Prod, with_article=True) as app:
+        yield app
 
 
 def test_production_sends_hsts_and_secure_cookies(production_app):
@@ -193,30 +182,22 @@ def test_forged_forwarded_for_does_not_reset_the_login_throttle(client, moderato
 
 
 def test_configured_proxy_is_trusted_for_the_client_address(tmp_path, comment_form):
-    app = create_app(
-        TestConfig,
+    with app_on_fresh_database(
+        with_article=True,
         SQLALCHEMY_DATABASE_URI=database_url(tmp_path),
         TRUSTED_PROXY_COUNT=1,
         COMMENTS_FLOOD_SECONDS=15,
-    )
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        from app.content.loading import upsert_article
-
-        upsert_article(make_article())
-    for n in (1, 2):  # two browsers behind the proxy, each from its own address
-        response = app.test_client().post(
-            "/back-spasms/",
-            data=comment_form(email=f"p{n}@example.com", comment=f"via proxy {n}"),
-            headers={"X-Forwarded-For": f"198.51.100.{n}"},
-        )
-        assert response.status_code == 303
-    with app.app_context():
-        assert set(db.session.scalars(select(Comment.ip))) == {"198.51.100.1", "198.51.100.2"}
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    ) as app:
+        for n in (1, 2):  # two browsers behind the proxy, each from its own address
+            response = app.test_client().post(
+                "/back-spasms/",
+                data=comment_form(email=f"p{n}@example.com", comment=f"via proxy {n}"),
+                headers={"X-Forwarded-For": f"198.51.100.{n}"},
+            )
+            assert response.status_code == 303
+        with app.app_context():
+            stored = set(db.session.scalars(select(Comment.ip)))
+        assert stored == {"198.51.100.1", "198.51.100.2"}
 
 
 # --- Addresses come from SITE_URL, never from the request ----------------------------
@@ -228,22 +209,12 @@ SITE = "http://localhost/"
 @pytest.fixture(params=[0, 1], ids=["direct", "behind-a-proxy"])
 def site(request, tmp_path):
     """The app served directly, then behind one trusted proxy (TRUSTED_PROXY_COUNT=1)."""
-    app = create_app(
-        TestConfig,
+    with app_on_fresh_database(
+        with_article=True,
         SQLALCHEMY_DATABASE_URI=database_url(tmp_path),
         TRUSTED_PROXY_COUNT=request.param,
-    )
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        from app.content.loading import upsert_article
-
-        upsert_article(make_article())
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    ) as app:
+        yield app
 
 
 HOSTILE_HOST_HEADERS = [
