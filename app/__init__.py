@@ -99,12 +99,12 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per area of the site."""
     from app import static_files
-    from app.auth import bp as auth_bp
-    from app.content import bp as content_bp
+    from app.auth.views import bp as auth_bp
     from app.content.routing import ArticleSlugConverter, SlugConverter
+    from app.content.views import bp as content_bp
     from app.health import bp as health_bp
-    from app.moderation import bp as moderation_bp
-    from app.moderation import email_actions_bp
+    from app.moderation.email_views import bp as email_actions_bp
+    from app.moderation.views import bp as moderation_bp
     from app.shared.urls import IdConverter
 
     app.url_map.converters["article_slug"] = ArticleSlugConverter

@@ -1,5 +1,2 @@
-"""Moderator accounts: login, logout, the ``flask moderators`` commands."""
-
-from app.auth.views import bp
-
-__all__ = ["bp"]
+"""Moderator accounts: login, logout, the ``flask moderators`` commands (blueprint in
+views.py)."""

@@ -1,5 +1,1 @@
-"""The article and remedy pages, the sitemap and robots.txt."""
-
-from app.content.views import bp
-
-__all__ = ["bp"]
+"""The article and remedy pages, the sitemap and robots.txt (blueprint in views.py)."""
