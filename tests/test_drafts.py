@@ -347,3 +347,26 @@ def test_existing_articles_stay_published_after_the_migration(tmp_path):
         ]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_load_keeps_the_latest_review_on_record(app, runner, tmp_path):
+    load_folder(runner, tmp_path, "draft: true\n")
+    published = runner.invoke(
+        args=["content", "publish", "relieve-back-spasms", "--reviewed-by", REVIEWER]
+    )
+    assert published.exit_code == 0, published.output
+    # The file still says it was reviewed in 2026-11-25: the newer review stays.
+    load_folder(runner, tmp_path)
+    article = stored(app, "relieve-back-spasms")
+    assert (article.reviewed_on, article.reviewed_by) == (date.today(), REVIEWER)
+
+    # A newer date in the file is its own review, not the earlier reviewer's.
+    newer = date.today().replace(year=date.today().year + 1).isoformat()
+    source = tmp_path / "content" / "relieve-back-spasms.md"
+    source.write_text(
+        source.read_text(encoding="utf-8").replace("reviewed: 2026-11-25", f"reviewed: {newer}")
+    )
+    assert runner.invoke(args=["content", "load", "--dir", str(source.parent)]).exit_code == 0
+    article = stored(app, "relieve-back-spasms")
+    assert (article.reviewed_on.isoformat(), article.reviewed_by) == (newer, None)
+    assert article.published is True

@@ -89,7 +89,13 @@ def upsert_article(
         if parsed.published_on:
             article.published_on = parsed.published_on
         article.updated_on = parsed.updated_on or today
-        article.reviewed_on = parsed.reviewed_on or article.reviewed_on
+        if parsed.reviewed_on and (
+            article.reviewed_on is None or parsed.reviewed_on > article.reviewed_on
+        ):
+            # The latest review on record wins: a review recorded by `flask content
+            # publish --reviewed-by` survives the next load of an older front matter date,
+            # and a newer date from the file is not credited to that earlier reviewer.
+            article.reviewed_on, article.reviewed_by = parsed.reviewed_on, None
 
         session = db.session()
         changed = created or session.is_modified(article)
