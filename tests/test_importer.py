@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.content.importer import (
     ArticleFormatError,
@@ -10,6 +12,7 @@ from app.content.importer import (
     parse_plain_text,
     slugify,
 )
+from app.content.routing import is_valid_slug
 from tests.conftest import ROOT, SEED_FILE
 
 BASIC = """Easing Back Spasms
@@ -191,10 +194,57 @@ def test_explicit_slug_wins():
         ("Crème brûlée!", "creme-brulee"),
         ("!!!", "untitled"),
         ("a " * 80, "-".join(["a"] * 30)),
+        # Punctuation and apostrophes: straight and curly ones read the same.
+        ("Heat & cold: what works?", "heat-cold-what-works"),
+        ("Don't stop; don’t start", "dont-stop-dont-start"),
+        ("  --Leading and trailing--  ", "leading-and-trailing"),
+        ("Rest/ice (RICE) 24h", "rest-ice-rice-24h"),
+        # Non-ASCII letters become their plain letters where they have one.
+        ("Straße & Œuvre: Ærø, Łódź", "strasse-oeuvre-aero-lodz"),
+        ("Ünïcödé ﬁne", "unicode-fine"),
+        # At most 60 characters, cut at a word boundary.
+        ("word " * 10 + "abcdefghij", "-".join(["word"] * 10) + "-abcdefghij"),  # exactly 60
+        ("word " * 10 + "abcdefghijk", "-".join(["word"] * 10)),  # 61: the last word goes
+        (
+            "Again Spasm Therapy: Fast and Successful Approaches to Loosen up Your Muscles",
+            "again-spasm-therapy-fast-and-successful-approaches-to-loosen",
+        ),
+        # One word longer than the limit is cut inside the word, not lost.
+        ("x" * 70, "x" * 60),
+        (
+            "Pneumonoultramicroscopicsilicovolcanoconiosis" * 2 + " and more",
+            ("pneumonoultramicroscopicsilicovolcanoconiosis" * 2)[:60],
+        ),
     ],
 )
 def test_slugify(title, slug):
     assert slugify(title) == slug
+    assert len(slug) <= 60
+
+
+@given(st.text(max_size=300))
+def test_any_title_gives_a_valid_short_slug(title):
+    slug = slugify(title)
+    assert is_valid_slug(slug)
+    assert len(slug) <= 60
+
+
+@pytest.mark.parametrize("title", ["Боль в спине", "背中の痛み", "?!", "\u2013"])
+def test_a_title_with_nothing_to_make_an_address_of_asks_for_a_slug(title):
+    text = BASIC.replace("Easing Back Spasms", title, 1)
+    with pytest.raises(ArticleFormatError, match="--slug"):
+        parse_plain_text(text)
+    assert parse_plain_text(text, slug="back-pain").slug == "back-pain"
+
+
+def test_an_overlong_slug_is_refused():
+    with pytest.raises(ArticleFormatError, match="120"):
+        parse_plain_text(BASIC, slug="a" * 121)
+    assert parse_plain_text(BASIC, slug="a" * 120).slug == "a" * 120
+
+
+def test_imported_text_is_a_draft():
+    assert parse_plain_text(BASIC).draft is True
 
 
 MARKDOWN = """---
@@ -281,3 +331,17 @@ def test_reserved_or_malformed_slugs_are_refused(slug):
         parse_plain_text(BASIC, slug=slug)
     with pytest.raises(ArticleFormatError, match="slug"):
         parse_markdown(MARKDOWN.replace("slug: back-spasms", f"slug: {slug}"))
+
+
+@pytest.mark.parametrize(
+    ("line", "draft"),
+    [("", False), ("draft: false\n", False), ("draft: true\n", True), ("draft: yes\n", True)],
+)
+def test_markdown_draft_flag(line, draft):
+    assert parse_markdown(MARKDOWN.replace("---\n", f"---\n{line}", 1)).draft is draft
+
+
+@pytest.mark.parametrize("value", ["maybe", "'true'", "1", "[true]"])
+def test_markdown_draft_must_be_true_or_false(value):
+    with pytest.raises(ArticleFormatError, match="'draft' must be true or false"):
+        parse_markdown(MARKDOWN.replace("---\n", f"---\ndraft: {value}\n", 1))

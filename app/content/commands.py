@@ -1,4 +1,4 @@
-"""``flask content load`` and ``flask content import``."""
+"""``flask content load``, ``import``, ``publish`` and ``unpublish``."""
 
 from __future__ import annotations
 
@@ -8,18 +8,27 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.content import publishing
 from app.content.importer import ArticleFormatError, parse_plain_text
 from app.content.loading import LoadResult, load_directory, upsert_article
 
-content_cli = AppGroup("content", help="Load and import articles.")
+content_cli = AppGroup("content", help="Load, import, publish and unpublish articles.")
 
 
 def _report(result: LoadResult) -> None:
     verb = "Created" if result.created else "Updated"
     article = result.article
+    state = "" if article.published else " (draft: not public)"
     click.echo(
-        f"{verb} '{article.slug}': {len(article.remedies)} remedies"
+        f"{verb} '{article.slug}'{state}: {len(article.remedies)} remedies"
         f" ({result.remedies_added} added, {result.remedies_removed} removed)."
+    )
+
+
+def _publish_hint(slug: str) -> str:
+    return (
+        f"Moderators can read it at /{slug}/ once logged in. Publish it after review with:\n"
+        f'  flask content publish {slug} --reviewed-by "NAME, ROLE"'
     )
 
 
@@ -49,13 +58,56 @@ def load(folder: Path | None) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--slug", help="Address of the article (default: made from its title).")
 def import_text(path: Path, slug: str | None) -> None:
-    """Import a plain-text article laid out like the client's original file."""
+    """Import a plain-text article laid out like the client's original file, as a draft.
+
+    The address is made from the title (at most 60 characters, cut at a word boundary)
+    unless --slug gives one.  A published article is never overwritten.
+    """
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise click.ClickException(f"{path} is not UTF-8 text; nothing was imported.") from None
     try:
         parsed = parse_plain_text(text, slug=slug)
+        result = upsert_article(parsed, imported=True)
     except ArticleFormatError as exc:
         raise click.ClickException(f"{path}: {exc} Nothing was imported.") from None
-    _report(upsert_article(parsed))
+    _report(result)
+    click.echo(_publish_hint(result.article.slug))
+
+
+@content_cli.command("publish")
+@click.argument("slug")
+@click.option(
+    "--reviewed-by",
+    "reviewed_by",
+    metavar='"NAME, ROLE"',
+    help="Who reviewed the article today, and in what capacity; recorded with today's date.",
+)
+def publish(slug: str, reviewed_by: str | None) -> None:
+    """Make a draft public. Refused without a review on record."""
+    try:
+        change = publishing.publish(slug, reviewed_by)
+    except publishing.PublishRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    review = f"reviewed {change.reviewed_on.isoformat()}"
+    if change.reviewed_by:
+        review += f" by {change.reviewed_by}"
+    if change.was_published:
+        click.echo(f"'{slug}' was already public ({review}).")
+    else:
+        click.echo(f"Published '{slug}' ({review}): it is public at /{slug}/.")
+
+
+@content_cli.command("unpublish")
+@click.argument("slug")
+def unpublish(slug: str) -> None:
+    """Take an article back: a draft again, hidden from the public. Its review is kept."""
+    try:
+        change = publishing.unpublish(slug)
+    except publishing.PublishRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    if change.was_published:
+        click.echo(f"Unpublished '{slug}': it is a draft again, not public.")
+    else:
+        click.echo(f"'{slug}' was already a draft; nothing changed.")

@@ -77,12 +77,17 @@ def show(page: Page, form: CommentForm | None = None, status: int = 200):
 
     Anonymous readers get the page from the rendered-page cache; anyone with something
     of their own on it (a held comment, a notice, saved details, a form being corrected)
-    gets it rendered afresh.
+    gets it rendered afresh.  A draft (only ever shown to a moderator) is rendered
+    afresh, kept by no cache, and marked for search engines as not to be indexed.
     """
-    if form is None and page_cache.cacheable():
+    draft = not page.article.published
+    if form is None and not draft and page_cache.cacheable():
         return page_cache.respond(page, lambda stamp: _render(page, None, stamp))
     html, _ = _render(page, form)
-    return personal(make_response(html, status))
+    response = personal(make_response(html, status))
+    if draft:
+        response.headers["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def personal(response: Response) -> Response:

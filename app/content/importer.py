@@ -70,6 +70,31 @@ FOOTER_LINE = re.compile(r"^your email address will not be published", re.IGNORE
 THEMATIC_BREAK = re.compile(r"^(\*\s*){3,}$|^(-\s*){3,}$|^(_\s*){3,}$")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“‘(])")
 MAX_SUMMARY = 300
+# An address made from a title is at most this long; any article slug at most MAX_SLUG
+# (the column's width).
+MAX_TITLE_SLUG = 60
+MAX_SLUG = 120
+TRANSLITERATION = str.maketrans(
+    {
+        "ß": "ss",
+        "ẞ": "SS",
+        "Æ": "AE",
+        "æ": "ae",
+        "Œ": "OE",
+        "œ": "oe",
+        "Ø": "O",
+        "ø": "o",
+        "Ł": "L",
+        "ł": "l",
+        "Đ": "D",
+        "đ": "d",
+        "Ð": "D",
+        "ð": "d",
+        "Þ": "TH",
+        "þ": "th",
+        "\u0131": "i",  # dotless i
+    }
+)
 
 
 class ArticleFormatError(ValueError):
@@ -114,19 +139,52 @@ class ParsedArticle:
     published_on: date | None = None
     updated_on: date | None = None
     reviewed_on: date | None = None
+    # Kept from the public until ``flask content publish`` (see app/content/publishing.py).
+    draft: bool = False
 
 
-def slugify(text: str, max_length: int = 60) -> str:
-    """Return a lowercase ASCII slug of ``text``, cut at a word boundary."""
+def slug_words(text: str) -> list[str]:
+    """Return the lowercase ASCII words of ``text``: accents dropped, apostrophes joined.
+
+    Letters that Unicode does not decompose into a plain letter and a mark ("ß", "Œ",
+    "ø", "ł") are spelt out first; anything with no ASCII spelling (other scripts,
+    symbols) separates words.
+    """
+    text = text.translate(TRANSLITERATION)
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    # "Don't" and "Don’t" (whose curly quote the ASCII step drops) read the same.
+    return re.findall(r"[a-z0-9]+", ascii_text.lower().replace("'", ""))
+
+
+def slugify(text: str, max_length: int = MAX_TITLE_SLUG) -> str:
+    """Return a lowercase ASCII slug of ``text``, at most ``max_length`` characters.
+
+    Cut at a word boundary; a first word longer than the limit is cut inside the word.
+    "untitled" when ``text`` has nothing to spell a slug with.
+    """
     slug = ""
-    for word in words:
+    for word in slug_words(text):
         candidate = f"{slug}-{word}" if slug else word
         if len(candidate) > max_length:
+            slug = slug or word[:max_length]
             break
         slug = candidate
     return slug or "untitled"
+
+
+def title_slug(title: str) -> str:
+    """Return the address made from an imported article's title.
+
+    :raise ArticleFormatError: when the title has no letters or digits with an ASCII
+        spelling (a title in another script), so that two such imports never share the
+        address "untitled".
+    """
+    if not slug_words(title):
+        raise ArticleFormatError(
+            f"No address can be made from the title {title!r}: it has no letters or "
+            "digits from a-z and 0-9. Give one with --slug."
+        )
+    return slugify(title)
 
 
 def summarise(paragraphs: list[str]) -> str:
@@ -166,7 +224,12 @@ def check_numbering(numbers: list[tuple[int, str]]) -> None:
 
 
 def check_article_slug(slug: str) -> None:
-    """:raise ArticleFormatError: for a slug that is malformed or names another area."""
+    """:raise ArticleFormatError: for a slug that is malformed, too long or names another
+    area."""
+    if len(slug) > MAX_SLUG:
+        raise ArticleFormatError(
+            f"The slug {slug[:40]!r}... is {len(slug)} characters long; at most {MAX_SLUG}."
+        )
     if not is_valid_slug(slug):
         raise ArticleFormatError(
             f"The slug {slug!r} must be lowercase letters and digits joined by hyphens."
@@ -243,7 +306,7 @@ def parse_plain_text(text: str, slug: str | None = None) -> ParsedArticle:
         )
     check_numbering(numbers)
     _unique_slugs(remedies)
-    slug = slug or slugify(title)
+    slug = slug or title_slug(title)
     check_article_slug(slug)
     closing: list[str] = []
     last = remedies[-1]
@@ -258,6 +321,8 @@ def parse_plain_text(text: str, slug: str | None = None) -> ParsedArticle:
         intro=intro,
         remedies=remedies,
         closing=closing,
+        # Text from outside is reviewed before anyone reads it as health advice.
+        draft=True,
     )
 
 
@@ -304,11 +369,20 @@ def _parse_date(value: object, name: str) -> date | None:
         ) from None
 
 
+def _parse_flag(value: object, name: str) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    raise ArticleFormatError(f"Front matter {name!r} must be true or false, not {value!r}.")
+
+
 def parse_markdown(text: str) -> ParsedArticle:
     """Parse one of the site's Markdown articles.
 
-    Layout: front matter with ``title``, ``slug``, ``summary`` and the dates
-    ``published``, ``updated`` and ``reviewed``; intro paragraphs; sections headed
+    Layout: front matter with ``title``, ``slug``, ``summary``, the dates
+    ``published``, ``updated`` and ``reviewed``, and ``draft: true`` for an article
+    kept from the public; intro paragraphs; sections headed
     ``## 1. Title {#optional-slug}``; list items ``- **Label:** text``; a thematic break
     (``***``) before the closing paragraphs.  Paragraphs are plain text.
 
@@ -363,6 +437,7 @@ def parse_markdown(text: str) -> ParsedArticle:
         published_on=published,
         updated_on=_parse_date(meta.get("updated"), "updated") or published,
         reviewed_on=_parse_date(meta.get("reviewed"), "reviewed"),
+        draft=_parse_flag(meta.get("draft"), "draft"),
     )
 
 

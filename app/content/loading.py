@@ -20,6 +20,10 @@ from app.extensions import db
 from app.models import Article, Comment, Remedy, RemedyItem, utcnow
 
 
+class ImportRefused(ArticleFormatError):
+    """An import would change what readers see; the message says what to do instead."""
+
+
 @dataclass(frozen=True)
 class LoadResult:
     """What one upsert did, for the command line to report."""
@@ -34,12 +38,26 @@ def _join(paragraphs: list[str]) -> str:
     return "\n\n".join(paragraphs)
 
 
-def upsert_article(parsed: ParsedArticle, today: date | None = None) -> LoadResult:
+def upsert_article(
+    parsed: ParsedArticle, today: date | None = None, *, imported: bool = False
+) -> LoadResult:
     """Create or update the article with ``parsed.slug``, keeping row ids stable.
 
     Remedies are matched by slug, then by position, so that an edited title keeps the
     page (and everything attached to it) in place.  Remedies that left the file are
     removed.  Runs in one write transaction: a failure changes nothing.
+
+    Whether it is public: a new article is published unless ``parsed.draft``; an
+    existing one becomes a draft when ``parsed.draft`` and otherwise keeps its state.
+    Loading never publishes a draft, nor republishes an article taken back with
+    ``flask content unpublish``: publishing is ``flask content publish``, which wants a
+    review on record.
+
+    ``imported`` (``flask content import``: text from outside, always a draft) never
+    touches a published article, and new text clears the review on record, which was a
+    review of the old text.
+
+    :raise ImportRefused: when ``imported`` and the article at that slug is published.
     """
     today = today or date.today()
     with write_transaction():
@@ -49,9 +67,21 @@ def upsert_article(parsed: ParsedArticle, today: date | None = None) -> LoadResu
             .options(selectinload(Article.remedies).selectinload(Remedy.items))
         )
         created = article is None
+        if imported and article is not None and article.published:
+            raise ImportRefused(
+                f"The article '{parsed.slug}' is published, and an import is unreviewed "
+                f"text. Import it under another --slug, or take the article back first "
+                f"with: flask content unpublish {parsed.slug}"
+            )
         if article is None:
-            article = Article(slug=parsed.slug, published_on=parsed.published_on or today)
+            article = Article(
+                slug=parsed.slug,
+                published_on=parsed.published_on or today,
+                published=not parsed.draft,
+            )
             db.session.add(article)
+        elif parsed.draft:
+            article.published = False
         article.title = parsed.title
         article.summary = parsed.summary
         article.intro = _join(parsed.intro)
@@ -59,21 +89,36 @@ def upsert_article(parsed: ParsedArticle, today: date | None = None) -> LoadResu
         if parsed.published_on:
             article.published_on = parsed.published_on
         article.updated_on = parsed.updated_on or today
-        article.reviewed_on = parsed.reviewed_on or article.reviewed_on
+        if parsed.reviewed_on and (
+            article.reviewed_on is None or parsed.reviewed_on > article.reviewed_on
+        ):
+            # The latest review on record wins: a review recorded by `flask content
+            # publish --reviewed-by` survives the next load of an older front matter date,
+            # and a newer date from the file is not credited to that earlier reviewer.
+            article.reviewed_on, article.reviewed_by = parsed.reviewed_on, None
 
         session = db.session()
         changed = created or session.is_modified(article)
         added, removed = _sync_remedies(article, parsed.remedies)
         changed = changed or added or removed or session.new
         if changed or any(map(session.is_modified, session.dirty)):
-            # New text on the article's pages: bump their cache versions.
-            now = utcnow()
-            article.cache_version = (article.cache_version or 0) + 1
-            article.changed_at = now
-            for remedy in article.remedies:
-                remedy.cache_version = (remedy.cache_version or 0) + 1
-                remedy.changed_at = now
+            if imported and not created:
+                article.reviewed_on = article.reviewed_by = None
+            touch_article(article)
     return LoadResult(article, created, added, removed)
+
+
+def touch_article(article: Article) -> None:
+    """Bump the cache versions of an article's pages: what they show has changed.
+
+    Call inside the write transaction that made the change.
+    """
+    now = utcnow()
+    article.cache_version = (article.cache_version or 0) + 1
+    article.changed_at = now
+    for remedy in article.remedies:
+        remedy.cache_version = (remedy.cache_version or 0) + 1
+        remedy.changed_at = now
 
 
 def _sync_remedies(article: Article, parsed: list[ParsedRemedy]) -> tuple[int, int]:

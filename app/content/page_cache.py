@@ -22,7 +22,7 @@ from datetime import datetime
 
 from flask import current_app, request, session
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import Integer, column, text
+from sqlalchemy import Boolean, Integer, column, text
 from werkzeug.wrappers import Response
 
 from app.comments import remember
@@ -96,11 +96,15 @@ def cacheable() -> bool:
 
 @dataclass(frozen=True)
 class Versions:
-    """What identifies a rendering of a page: ids, versions and when they last changed."""
+    """What identifies a rendering of a page: ids, versions and when they last changed.
+
+    ``published``: whether the public may see the page at all (a draft is never cached).
+    """
 
     article_id: int
     article_version: int
     article_changed: datetime
+    published: bool
     remedy_id: int | None = None
     remedy_version: int | None = None
     remedy_changed: datetime | None = None
@@ -113,6 +117,7 @@ class Versions:
             article.id,
             article.cache_version,
             article.changed_at,
+            article.published,
             remedy.id if remedy else None,
             remedy.cache_version if remedy else None,
             remedy.changed_at if remedy else None,
@@ -125,16 +130,18 @@ class Versions:
 
 # Plain SQL: on this hot path the ORM's statement building cost more than the query.
 _ARTICLE_VERSIONS = text(
-    "SELECT id, cache_version, changed_at FROM articles WHERE slug = :article"
-).columns(id=Integer, cache_version=Integer, changed_at=UTCDateTime)
+    "SELECT id, cache_version, changed_at, published FROM articles WHERE slug = :article"
+).columns(id=Integer, cache_version=Integer, changed_at=UTCDateTime, published=Boolean)
 _REMEDY_VERSIONS = text(
-    "SELECT a.id, a.cache_version, a.changed_at, r.id, r.cache_version, r.changed_at"
+    "SELECT a.id, a.cache_version, a.changed_at, a.published,"
+    " r.id, r.cache_version, r.changed_at"
     " FROM articles a JOIN remedies r ON r.article_id = a.id"
     " WHERE a.slug = :article AND r.slug = :remedy"
 ).columns(
     column("a_id", Integer),
     column("a_version", Integer),
     column("a_changed", UTCDateTime),
+    column("a_published", Boolean),
     column("r_id", Integer),
     column("r_version", Integer),
     column("r_changed", UTCDateTime),
@@ -142,7 +149,10 @@ _REMEDY_VERSIONS = text(
 
 
 def lookup(article_slug: str, remedy_slug: str | None) -> Versions | None:
-    """Read a page's versions with one light query (no article text, no objects)."""
+    """Read a page's versions with one light query (no article text, no objects).
+
+    Drafts are found too: callers check ``published``.
+    """
     connection = db.session.connection()
     if remedy_slug is None:
         row = connection.execute(_ARTICLE_VERSIONS, {"article": article_slug}).first()
@@ -172,11 +182,14 @@ def key_for(versions: Versions, number: int) -> tuple:
 
 
 def serve_cached(article_slug: str, remedy_slug: str | None, number: int) -> Response | None:
-    """Answer from the cache without loading the page, or None (render it instead)."""
+    """Answer from the cache without loading the page, or None (render it instead).
+
+    Never for a draft: whoever asks, the page is loaded (and refused to the public).
+    """
     if not cacheable():
         return None
     versions = lookup(article_slug, remedy_slug)
-    if versions is None:
+    if versions is None or not versions.published:
         return None
     template = pages().get(key_for(versions, number))
     return _response(template, versions, number) if template is not None else None
@@ -190,6 +203,9 @@ def respond(page: Page, render) -> Response:
     2 to 300 of a one-page discussion cannot push every real page out of the cache.
     """
     versions = Versions.of(page)
+    if not versions.published:
+        # The public never gets a draft; whoever rendered one must not keep it here.
+        raise ValueError(f"A draft is never cached: {page.article.slug!r}.")
     html, number = render(STAMP_MARK)
     token = hidden_field("csrf_token", generate_csrf())
     template = html.replace(token, _CSRF_SLOT.decode()).encode("utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_login import current_user
 
 from app.content import comment_flow, page_cache, queries, seo
 from app.extensions import csrf
@@ -10,6 +11,11 @@ from app.shared.origin import absolute_url
 from app.shared.pages import Page, PageAddress, PageKey
 
 bp = Blueprint("content", __name__)
+
+
+def sees_drafts() -> bool:
+    """Whether this visitor may see draft articles: a logged-in moderator."""
+    return current_user.is_authenticated
 
 
 @bp.get("/")
@@ -38,7 +44,7 @@ def article(slug: str):
     cached = page_cache.serve_cached(slug, None, comment_flow.page_number())
     if cached is not None:
         return cached
-    return comment_flow.show(Page(queries.article_by_slug(slug)))
+    return comment_flow.show(Page(queries.article_by_slug(slug, sees_drafts())))
 
 
 @bp.route("/<article_slug:article_slug>/<slug:remedy_slug>/", methods=["GET", "POST"])
@@ -53,22 +59,24 @@ def remedy(article_slug: str, remedy_slug: str):
     cached = page_cache.serve_cached(article_slug, remedy_slug, comment_flow.page_number())
     if cached is not None:
         return cached
-    return comment_flow.show(Page(*queries.remedy_page(article_slug, remedy_slug)))
+    return comment_flow.show(Page(*queries.remedy_page(article_slug, remedy_slug, sees_drafts())))
 
 
 def address(article_slug: str, remedy_slug: str | None) -> PageAddress:
     """The page a comment is sent to, found with one light query.
 
-    :raise 404: when either slug is unknown.
+    :raise 404: when either slug is unknown, or the page is a draft and the visitor is
+        not a moderator.
     """
     versions = page_cache.lookup(article_slug, remedy_slug)
-    if versions is None:
+    drafts = sees_drafts()
+    if versions is None or not (versions.published or drafts):
         abort(404)
 
     def load() -> Page:
         if remedy_slug is None:
-            return Page(queries.article_by_slug(article_slug))
-        return Page(*queries.remedy_page(article_slug, remedy_slug))
+            return Page(queries.article_by_slug(article_slug, drafts))
+        return Page(*queries.remedy_page(article_slug, remedy_slug, drafts))
 
     key = PageKey(versions.article_id, versions.remedy_id)
     return PageAddress(article_slug, remedy_slug, key, load)

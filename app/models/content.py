@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -24,7 +24,13 @@ class PageState:
 
 
 class Article(PageState, db.Model):
-    """A published article; its remedies are its sections, each with a page of its own."""
+    """An article; its remedies are its sections, each with a page of its own.
+
+    Only a published article is public: a draft answers 404 to readers, stays out of
+    the home page and the sitemap, and is shown to moderators alone, marked as a draft.
+    ``app.content.queries.published_filter`` is the one condition every public listing
+    uses.
+    """
 
     __tablename__ = "articles"
 
@@ -38,6 +44,10 @@ class Article(PageState, db.Model):
     published_on: Mapped[date] = mapped_column(Date)
     updated_on: Mapped[date] = mapped_column(Date)
     reviewed_on: Mapped[date | None] = mapped_column(Date)
+    # "NAME, ROLE" of whoever last reviewed it, recorded by `flask content publish`.
+    reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    # A row written without saying so is a draft: nothing becomes public by accident.
+    published: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
