@@ -370,3 +370,11 @@ def test_load_keeps_the_latest_review_on_record(app, runner, tmp_path):
     article = stored(app, "relieve-back-spasms")
     assert (article.reviewed_on.isoformat(), article.reviewed_by) == (newer, None)
     assert article.published is True
+
+
+def test_the_moderation_queue_can_filter_by_a_draft_page(app, client, imported, moderator):
+    moderator.login()
+    queue = BeautifulSoup(client.get("/moderation/").data, "html.parser")
+    with app.app_context():
+        draft = stored(app)
+    assert queue.find("option", value=str(draft.id)), "a draft's comments need a filter too"

@@ -20,14 +20,16 @@ def published_filter() -> ColumnElement[bool]:
     return Article.published.is_(True)
 
 
-def published_articles() -> list[Article]:
-    """Return every published article with its remedies, newest first."""
+def published_articles(drafts: bool = False) -> list[Article]:
+    """Return every published article (and the drafts, when asked: for moderators) with
+    its remedies, newest first."""
     query = (
         select(Article)
-        .where(published_filter())
         .options(selectinload(Article.remedies))
         .order_by(Article.published_on.desc(), Article.id)
     )
+    if not drafts:
+        query = query.where(published_filter())
     return list(db.session.scalars(query))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
 
-from app.content import comment_flow, page_cache, queries, seo
+from app.content import comment_views, page_cache, queries, seo
 from app.extensions import csrf
 from app.shared.origin import absolute_url
 from app.shared.pages import Page, PageAddress, PageKey
@@ -23,12 +23,12 @@ def index():
     """Show the article, or a list of articles when there are several."""
     slugs = queries.article_slugs()
     if len(slugs) == 1:
-        cached = page_cache.serve_cached(slugs[0], None, comment_flow.page_number())
+        cached = page_cache.serve_cached(slugs[0], None, comment_views.page_number())
         if cached is not None:
             return cached
     articles = queries.published_articles()
     if len(articles) == 1:
-        return comment_flow.show(Page(articles[0]))
+        return comment_views.show(Page(articles[0]))
     return render_template("content/index.html", articles=articles)
 
 
@@ -40,11 +40,11 @@ def article(slug: str):
     :raise 404: for an unknown slug.
     """
     if request.method == "POST":
-        return comment_flow.post(address(slug, None))
-    cached = page_cache.serve_cached(slug, None, comment_flow.page_number())
+        return comment_views.post(address(slug, None))
+    cached = page_cache.serve_cached(slug, None, comment_views.page_number())
     if cached is not None:
         return cached
-    return comment_flow.show(Page(queries.article_by_slug(slug, sees_drafts())))
+    return comment_views.show(Page(queries.article_by_slug(slug, sees_drafts())))
 
 
 @bp.route("/<article_slug:article_slug>/<slug:remedy_slug>/", methods=["GET", "POST"])
@@ -55,11 +55,11 @@ def remedy(article_slug: str, remedy_slug: str):
     :raise 404: when either slug is unknown.
     """
     if request.method == "POST":
-        return comment_flow.post(address(article_slug, remedy_slug))
-    cached = page_cache.serve_cached(article_slug, remedy_slug, comment_flow.page_number())
+        return comment_views.post(address(article_slug, remedy_slug))
+    cached = page_cache.serve_cached(article_slug, remedy_slug, comment_views.page_number())
     if cached is not None:
         return cached
-    return comment_flow.show(Page(*queries.remedy_page(article_slug, remedy_slug, sees_drafts())))
+    return comment_views.show(Page(*queries.remedy_page(article_slug, remedy_slug, sees_drafts())))
 
 
 def address(article_slug: str, remedy_slug: str | None) -> PageAddress:

@@ -108,7 +108,7 @@ def queue():
         "moderation/queue.html",
         filters=filters,
         listing=listing,
-        articles=content.published_articles(),
+        articles=content.published_articles(drafts=True),
         bulk_actions=allowed_actions(filters.status),
     )
 
