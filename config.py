@@ -20,6 +20,10 @@ INSTANCE_DIR = BASE_DIR / "instance"
 DEV_SECRET_KEY = "relief-development-secret-do-not-use-in-production"
 # Where `make run` serves: development's links point here, never at the request's Host.
 DEV_SITE_URL = "http://127.0.0.1:5000"
+# The contact address development and tests show: the .example domain never receives mail.
+DEV_CONTACT_EMAIL = "contact@relief.example"
+# An address for a mailto: link: nothing a mail client could read as more headers.
+CONTACT_EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -87,6 +91,12 @@ class Config:
 
     # Folder of Markdown articles that `flask content load` reads.
     CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", BASE_DIR / "content"))
+    # Folder of the plain pages (about.md, editorial-policy.md, privacy.md, contact.md),
+    # read while serving: an edited page shows at once.
+    PAGES_DIR = Path(os.environ.get("PAGES_DIR") or CONTENT_DIR / "pages")
+    # The address the Contact page shows, for questions, corrections and requests for a
+    # copy or the erasure of one's comments.  Empty: the page says there is none yet.
+    CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "").strip()
     SITE_NAME = os.environ.get("SITE_NAME", "Relief")
     # The public origin, e.g. https://relief.example.org: every absolute URL (moderators'
     # email links, canonical links, og:url, JSON-LD, the sitemap, robots.txt) is built
@@ -181,8 +191,15 @@ class Config:
     def validate(cls, settings: dict) -> None:
         """Check what every environment needs, and keep SITE_URL as a bare origin.
 
-        :raise RuntimeError: when SITE_URL is missing or not an http(s) origin.
+        :raise RuntimeError: when SITE_URL is missing or not an http(s) origin, or when
+            CONTACT_EMAIL is set to something that is not a plain email address.
         """
+        contact = settings.get("CONTACT_EMAIL") or ""
+        if contact and not CONTACT_EMAIL_PATTERN.fullmatch(contact):
+            raise RuntimeError(
+                f"CONTACT_EMAIL must be a plain email address such as team@example.org "
+                f"(the Contact page links to it), not {contact!r}."
+            )
         try:
             settings["SITE_URL"] = site_origin_of(settings.get("SITE_URL") or "")
         except ValueError as exc:
@@ -198,6 +215,7 @@ class DevelopmentConfig(Config):
 
     TEMPLATES_AUTO_RELOAD = True
     SITE_URL = os.environ.get("SITE_URL") or DEV_SITE_URL
+    CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "").strip() or DEV_CONTACT_EMAIL
 
 
 class TestConfig(Config):
@@ -208,6 +226,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     # The origin of Werkzeug's test client, whatever the environment says.
     SITE_URL = "http://localhost"
+    CONTACT_EMAIL = DEV_CONTACT_EMAIL
     WTF_CSRF_ENABLED = False
     # Tests post many comments from one address in a row; the flood tests turn it on.
     COMMENTS_FLOOD_SECONDS = 0.0

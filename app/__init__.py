@@ -105,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     from app.health import bp as health_bp
     from app.moderation.email_views import bp as email_actions_bp
     from app.moderation.views import bp as moderation_bp
+    from app.pages.views import bp as pages_bp
     from app.shared.urls import IdConverter
 
     app.url_map.converters["article_slug"] = ArticleSlugConverter
@@ -115,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(moderation_bp)
     app.register_blueprint(email_actions_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(pages_bp)
     static_files.init_app(app)
 
 

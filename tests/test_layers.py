@@ -58,7 +58,7 @@ def test_no_view_module_imports_another_areas_views(path):
     assert not others, f"{module_name(path)} imports {sorted(others)}"
 
 
-@pytest.mark.parametrize("package", ["app/content", "app/moderation", "app/auth"])
+@pytest.mark.parametrize("package", ["app/content", "app/moderation", "app/auth", "app/pages"])
 def test_importing_an_area_package_loads_no_views(package):
     """A package's __init__ holds no imports, so reading an area's queries does not
     load its views (blueprints are registered by create_app)."""

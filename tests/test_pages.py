@@ -173,6 +173,10 @@ def test_sitemap_lists_every_page(client, article):
         "http://localhost/",
         "http://localhost/back-spasms/",
         *[f"http://localhost/back-spasms/remedy-{n}/" for n in (1, 2, 3)],
+        *[
+            f"http://localhost/{slug}/"
+            for slug in ("about", "editorial-policy", "privacy", "contact")
+        ],
     ]
 
 

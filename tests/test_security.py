@@ -260,7 +260,7 @@ def test_sitemap_and_robots_ignore_a_hostile_host(site, headers):
     sitemap = client.get("/sitemap.xml", headers=headers)
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
     locations = [loc.text for loc in ET.fromstring(sitemap.data).findall("s:url/s:loc", ns)]
-    assert len(locations) == 5
+    assert len(locations) == 9  # home, article, 3 remedies, 4 plain pages
     assert all(location.startswith(SITE) for location in locations), locations
     robots = client.get("/robots.txt", headers=headers).get_data(as_text=True)
     assert f"Sitemap: {SITE}sitemap.xml" in robots

@@ -11,8 +11,13 @@ import re
 
 from werkzeug.routing import BaseConverter
 
+from app.pages.store import SLUGS as PLAIN_PAGE_SLUGS
+
 SLUG_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
-RESERVED = frozenset({"auth", "moderation", "email-action", "static", "healthz"})
+# Other areas' first segments, and the plain pages (/about/, /privacy/, ...).
+RESERVED = frozenset({"auth", "moderation", "email-action", "static", "healthz"}) | frozenset(
+    PLAIN_PAGE_SLUGS
+)
 _SLUG = re.compile(rf"^{SLUG_PATTERN}$")
 
 

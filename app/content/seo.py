@@ -9,6 +9,7 @@ from flask import current_app, url_for
 
 from app.content import queries
 from app.models import Article, Remedy
+from app.pages.store import published_pages
 from app.shared.origin import absolute_url
 
 
@@ -100,7 +101,7 @@ class SitemapPage:
 
 
 def sitemap_pages() -> list[SitemapPage]:
-    """Return the home page, every article and every remedy page."""
+    """Return the home page, every article and remedy page, then the plain pages."""
     articles = queries.published_articles()
     newest = max((a.updated_on for a in articles), default=date.today())
     pages = [SitemapPage(absolute_url(url_for("content.index")), newest)]
@@ -110,4 +111,8 @@ def sitemap_pages() -> list[SitemapPage]:
             SitemapPage(remedy_url(article, remedy), article.updated_on)
             for remedy in article.remedies
         )
+    pages.extend(
+        SitemapPage(absolute_url(url_for("pages.show", slug=page.slug)), page.updated)
+        for page in published_pages()
+    )
     return pages
