@@ -9,13 +9,15 @@ start with ``BEGIN IMMEDIATE`` and wait for the lock instead (see ``write_transa
 
 from __future__ import annotations
 
+import atexit
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from app.extensions import db
 
@@ -23,9 +25,11 @@ _IMMEDIATE = "relief_begin_immediate"
 
 
 def configure_engine(app: Flask) -> None:
-    """Attach the SQLite connection and transaction hooks to the app's engine."""
+    """Close the app's pooled connections when the process exits, and attach the SQLite
+    connection and transaction hooks to its engine."""
     with app.app_context():
         engine = db.engine
+    _close_at_exit(engine)
     if engine.dialect.name != "sqlite":
         return
     busy_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 10_000))
@@ -45,6 +49,20 @@ def configure_engine(app: Flask) -> None:
     def _on_begin(conn: Connection) -> None:
         mode = "IMMEDIATE" if conn.get_execution_options().get(_IMMEDIATE) else "DEFERRED"
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _close_at_exit(engine: Engine) -> None:
+    """Dispose of the pool when the process ends (a gunicorn worker stopping, a command
+    finishing): connections left to the garbage collector are dropped without a word to
+    the server, and PostgreSQL's driver warns about each one."""
+    reference = weakref.ref(engine)
+
+    def dispose() -> None:
+        alive = reference()
+        if alive is not None:
+            alive.dispose()
+
+    atexit.register(dispose)
 
 
 @contextmanager
