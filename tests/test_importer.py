@@ -400,7 +400,7 @@ def test_an_author_is_a_person_unless_it_says_otherwise():
         ("url: https://www.nhs.uk", "url: //www.nhs.uk", "http or https"),
         ("url: https://www.nhs.uk/conditions/back-pain/", "url: 'https://'", "http or https"),
         ("url: https://www.nhs.uk/conditions/back-pain/", "url: 'https://a b/'", "http or https"),
-        ('title: "Back pain"\n', "", "title"),
+        ('title: "Back pain"', 'name: "Back pain"', "needs a 'title'"),
         ('title: "Back pain"', "title: ''", "title"),
         ("    url: https://www.nhs.uk/conditions/back-pain/\n", "", "url"),
         ("sources:\n", "sources: https://example.com\nx:\n", "list"),
