@@ -520,9 +520,10 @@ def parse_markdown(text: str) -> ParsedArticle:
     kept from the public; optionally who wrote it (``author``, with ``author_type:
     organization`` for a team), who reviewed it (``reviewed_by: "NAME, ROLE"``), when
     it is next due for review (``next_review``, after ``reviewed``) and the ``sources``
-    it follows (a list of ``title``, ``url`` and optional ``publisher``); intro paragraphs; sections headed
-    ``## 1. Title {#optional-slug}``; list items ``- **Label:** text``; a thematic break
-    (``***``) before the closing paragraphs.  Paragraphs are plain text.
+    it follows (a list of ``title``, ``url`` and optional ``publisher``); intro
+    paragraphs; sections headed ``## 1. Title {#optional-slug}``; list items
+    ``- **Label:** text``; a thematic break (``***``) before the closing paragraphs.
+    Paragraphs are plain text.
 
     :raise ArticleFormatError: for missing front matter keys, bad dates, names or
         sources, headings out of order, or a file with no sections.
