@@ -345,3 +345,100 @@ def test_markdown_draft_flag(line, draft):
 def test_markdown_draft_must_be_true_or_false(value):
     with pytest.raises(ArticleFormatError, match="'draft' must be true or false"):
         parse_markdown(MARKDOWN.replace("---\n", f"---\ndraft: {value}\n", 1))
+
+
+# --- trust: author, reviewer, next review, sources ------------------------------------
+
+TRUST = """author: Relief editorial team
+author_type: organization
+reviewed_by: "Relief editorial team, Editorial review"
+next_review: 2027-03-04
+sources:
+  - title: "Back pain"
+    publisher: NHS
+    url: https://www.nhs.uk/conditions/back-pain/
+  - title: "Low back pain and sciatica in over 16s"
+    url: https://www.nice.org.uk/guidance/ng59
+"""
+
+
+def with_trust(trust: str = TRUST) -> str:
+    return MARKDOWN.replace("---\n", f"---\n{trust}", 1)
+
+
+def test_markdown_trust_keys():
+    parsed = parse_markdown(with_trust())
+
+    assert parsed.author == "Relief editorial team"
+    assert parsed.author_organization is True
+    assert parsed.reviewed_by == "Relief editorial team, Editorial review"
+    assert str(parsed.next_review_on) == "2027-03-04"
+    assert [(s.title, s.url, s.publisher) for s in parsed.sources] == [
+        ("Back pain", "https://www.nhs.uk/conditions/back-pain/", "NHS"),
+        ("Low back pain and sciatica in over 16s", "https://www.nice.org.uk/guidance/ng59", None),
+    ]
+
+
+def test_markdown_trust_keys_are_optional():
+    parsed = parse_markdown(MARKDOWN)
+
+    assert (parsed.author, parsed.reviewed_by, parsed.next_review_on) == (None, None, None)
+    assert parsed.author_organization is False
+    assert parsed.sources == []
+
+
+def test_an_author_is_a_person_unless_it_says_otherwise():
+    parsed = parse_markdown(with_trust("author: Ada Writer\n"))
+    assert (parsed.author, parsed.author_organization) == ("Ada Writer", False)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("url: https://www.nhs.uk", "url: javascript://www.nhs.uk", "http or https"),
+        ("url: https://www.nhs.uk", "url: ftp://www.nhs.uk", "http or https"),
+        ("url: https://www.nhs.uk", "url: //www.nhs.uk", "http or https"),
+        ("url: https://www.nhs.uk/conditions/back-pain/", "url: 'https://'", "http or https"),
+        ("url: https://www.nhs.uk/conditions/back-pain/", "url: 'https://a b/'", "http or https"),
+        ('title: "Back pain"', 'name: "Back pain"', "needs a 'title'"),
+        ('title: "Back pain"', "title: ''", "title"),
+        ("    url: https://www.nhs.uk/conditions/back-pain/\n", "", "url"),
+        ("sources:\n", "sources: https://example.com\nx:\n", "list"),
+        ("next_review: 2027-03-04", "next_review: soon", "'next_review' must be a date"),
+        ("next_review: 2027-03-04", "next_review: 2026-13-01", "month must be in 1..12"),
+        ("next_review: 2027-03-04", "next_review: 2026-03-04", "after"),
+        ("next_review: 2027-03-04", "next_review: 2025-01-01", "after"),
+        ("author: Relief editorial team", "author: ''", "author"),
+        ("author: Relief editorial team", 'author: "Relief\\u202eteam"', "author"),
+        ("author: Relief editorial team", 'author: "Relief\\nteam"', "author"),
+        ("author: Relief editorial team", "author: [a, b]", "author"),
+        ("author_type: organization", "author_type: robot", "author_type"),
+        ('reviewed_by: "Relief', 'reviewed_by: "Relief\\u200b', "reviewed_by"),
+        ("Relief editorial team, Editorial review", "Relief editorial team", "NAME, ROLE"),
+        ('title: "Back pain"', 'title: "Back\\u202epain"', "title"),
+        ("publisher: NHS", "publisher: [NHS]", "publisher"),
+    ],
+)
+def test_markdown_trust_errors_are_clear(old, new, message):
+    text = with_trust()
+    assert old in text
+    with pytest.raises(ArticleFormatError, match=message):
+        parse_markdown(text.replace(old, new, 1))
+
+
+def test_a_next_review_needs_a_reviewed_date():
+    with pytest.raises(ArticleFormatError, match="reviewed"):
+        parse_markdown(with_trust().replace("reviewed: 2026-03-04\n", ""))
+
+
+def test_shipped_content_names_its_team_and_sources():
+    parsed = parse_markdown((ROOT / "content" / "relieve-back-spasms.md").read_text())
+
+    assert parsed.author == "Relief editorial team"
+    assert parsed.author_organization is True
+    assert parsed.reviewed_by.startswith("Relief editorial team, ")
+    assert parsed.next_review_on == parsed.reviewed_on.replace(year=parsed.reviewed_on.year + 1)
+    assert {s.url for s in parsed.sources} == {
+        "https://www.nhs.uk/conditions/back-pain/",
+        "https://www.nice.org.uk/guidance/ng59",
+    }

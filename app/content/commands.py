@@ -1,4 +1,4 @@
-"""``flask content load``, ``import``, ``publish`` and ``unpublish``."""
+"""``flask content load``, ``import``, ``publish``, ``unpublish`` and ``status``."""
 
 from __future__ import annotations
 
@@ -7,12 +7,17 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from app.content import publishing
 from app.content.importer import ArticleFormatError, parse_plain_text
 from app.content.loading import LoadResult, load_directory, upsert_article
+from app.extensions import db
+from app.models import Article, utcnow
 
-content_cli = AppGroup("content", help="Load, import, publish and unpublish articles.")
+content_cli = AppGroup(
+    "content", help="Load, import, publish and unpublish articles; list their reviews."
+)
 
 
 def _report(result: LoadResult) -> None:
@@ -111,3 +116,25 @@ def unpublish(slug: str) -> None:
         click.echo(f"Unpublished '{slug}': it is a draft again, not public.")
     else:
         click.echo(f"'{slug}' was already a draft; nothing changed.")
+
+
+@content_cli.command("status")
+def status() -> None:
+    """List every article: published or draft, its last and next review, and OVERDUE
+    for one past its next review date (its pages say they may be out of date)."""
+    today = utcnow().date()
+    articles = db.session.scalars(select(Article).order_by(Article.slug)).all()
+    if not articles:
+        click.echo("No articles. Load them with: flask content load")
+        return
+    width = max(len(article.slug) for article in articles)
+    for article in articles:
+        state = "published" if article.published else "draft"
+        reviewed = article.reviewed_on.isoformat() if article.reviewed_on else "never"
+        due = article.next_review_on.isoformat() if article.next_review_on else "not set"
+        flag = "  OVERDUE" if article.review_overdue(today) else ""
+        click.echo(
+            f"{article.slug:<{width}}  {state:<9}  reviewed {reviewed:<10}  next review {due}{flag}"
+        )
+    overdue = sum(article.review_overdue(today) for article in articles)
+    click.echo(f"{len(articles)} article(s), {overdue} overdue for review (today is {today}).")

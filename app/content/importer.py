@@ -19,11 +19,13 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from urllib.parse import urlsplit
 
 import frontmatter
 import yaml
 
 from app.content.routing import RESERVED, is_valid_slug
+from app.shared.validators import describe, hidden_characters
 
 NUMBER_WORDS = {
     word: n
@@ -74,6 +76,12 @@ MAX_SUMMARY = 300
 # (the column's width).
 MAX_TITLE_SLUG = 60
 MAX_SLUG = 120
+# Widths of the columns that keep who wrote and reviewed an article, and its sources.
+MAX_NAME = 200
+MAX_SOURCE_TITLE = 300
+MAX_SOURCE_URL = 2000
+MAX_SOURCES = 30
+AUTHOR_TYPES = {"person": False, "organization": True, "organisation": True}
 TRANSLITERATION = str.maketrans(
     {
         "ß": "ss",
@@ -109,6 +117,16 @@ class ParsedItem:
     text: str
 
 
+@dataclass(frozen=True)
+class ParsedSource:
+    """A page an article follows, cited by title and link (an http or https URL), and
+    optionally who published it ("NHS")."""
+
+    title: str
+    url: str
+    publisher: str | None = None
+
+
 @dataclass
 class ParsedRemedy:
     """One numbered section: title, paragraphs before and after its list, and the list."""
@@ -141,6 +159,13 @@ class ParsedArticle:
     reviewed_on: date | None = None
     # Kept from the public until ``flask content publish`` (see app/content/publishing.py).
     draft: bool = False
+    # Who wrote it (a person, or an organisation such as the editorial team), who
+    # reviewed it ("NAME, ROLE"), when it is due for its next review, what it follows.
+    author: str | None = None
+    author_organization: bool = False
+    reviewed_by: str | None = None
+    next_review_on: date | None = None
+    sources: list[ParsedSource] = field(default_factory=list)
 
 
 def slug_words(text: str) -> list[str]:
@@ -377,22 +402,142 @@ def _parse_flag(value: object, name: str) -> bool:
     raise ArticleFormatError(f"Front matter {name!r} must be true or false, not {value!r}.")
 
 
+def _plain_text(value: object, name: str, max_length: int = MAX_NAME) -> str:
+    """Return a front matter value as one line of text, spaces tidied.
+
+    :raise ArticleFormatError: for a value that is not text, is blank or too long, or
+        holds control, invisible or direction-changing characters (which could make a
+        name pass for another on the page).
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise ArticleFormatError(f"Front matter {name!r} must be plain text, not {value!r}.")
+    found = hidden_characters(value)
+    if found:
+        raise ArticleFormatError(
+            f"Front matter {name!r} contains an invisible or control character "
+            f"({describe(found)}); type it plainly."
+        )
+    text = " ".join(value.split())
+    if len(text) > max_length:
+        raise ArticleFormatError(
+            f"Front matter {name!r} is {len(text)} characters long; at most {max_length}."
+        )
+    return text
+
+
+def _optional_text(value: object, name: str) -> str | None:
+    return None if value is None else _plain_text(value, name)
+
+
+def _reviewer(value: object) -> str | None:
+    """Return ``reviewed_by`` as "NAME, ROLE", the form ``flask content publish`` records."""
+    if value is None:
+        return None
+    name, _, role = _plain_text(value, "reviewed_by").rpartition(",")
+    if not name.strip() or not role.strip():
+        raise ArticleFormatError(
+            "Front matter 'reviewed_by' must be \"NAME, ROLE\": who reviewed the article, "
+            f"and in what capacity; not {value!r}."
+        )
+    return f"{name.strip()}, {role.strip()}"
+
+
+def _author_organization(value: object) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, str) and value.strip().lower() in AUTHOR_TYPES:
+        return AUTHOR_TYPES[value.strip().lower()]
+    raise ArticleFormatError(
+        f"Front matter 'author_type' must be person or organization, not {value!r}."
+    )
+
+
+def _source_url(value: object, number: int) -> str:
+    url = value.strip() if isinstance(value, str) else ""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    plain = url and not hidden_characters(url) and not any(ch.isspace() for ch in url)
+    if not (plain and parts and parts.scheme in ("http", "https") and host):
+        raise ArticleFormatError(
+            f"Source {number} needs a 'url' that is an http or https address, not {value!r}."
+        )
+    if len(url) > MAX_SOURCE_URL:
+        raise ArticleFormatError(f"Source {number}'s url is longer than {MAX_SOURCE_URL}.")
+    return url
+
+
+def _sources(value: object) -> list[ParsedSource]:
+    """Return the ``sources`` list: each with a ``title`` and an http(s) ``url``.
+
+    :raise ArticleFormatError: naming the source at fault and what it lacks.
+    """
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ArticleFormatError(
+            "Front matter 'sources' must be a list of entries, each with a title and a url."
+        )
+    if len(value) > MAX_SOURCES:
+        raise ArticleFormatError(f"Front matter 'sources' has {len(value)}; at most {MAX_SOURCES}.")
+    sources = []
+    for number, entry in enumerate(value, start=1):
+        if not isinstance(entry, dict):
+            raise ArticleFormatError(f"Source {number} must have a title and a url, not {entry!r}.")
+        if not entry.get("title"):
+            raise ArticleFormatError(f"Source {number} needs a 'title'.")
+        title = _plain_text(entry["title"], f"source {number} title", MAX_SOURCE_TITLE)
+        publisher = entry.get("publisher")
+        if publisher is not None:
+            publisher = _plain_text(publisher, f"source {number} publisher")
+        sources.append(ParsedSource(title, _source_url(entry.get("url"), number), publisher))
+    return sources
+
+
+def _next_review(value: object, reviewed: date | None) -> date | None:
+    """:raise ArticleFormatError: for a next review that is not a date after ``reviewed``."""
+    next_review = _parse_date(value, "next_review")
+    if next_review is None:
+        return None
+    if reviewed is None:
+        raise ArticleFormatError(
+            "Front matter 'next_review' needs a 'reviewed' date: the review it follows."
+        )
+    if next_review <= reviewed:
+        raise ArticleFormatError(
+            f"Front matter 'next_review' ({next_review}) must come after 'reviewed' ({reviewed})."
+        )
+    return next_review
+
+
 def parse_markdown(text: str) -> ParsedArticle:
     """Parse one of the site's Markdown articles.
 
     Layout: front matter with ``title``, ``slug``, ``summary``, the dates
     ``published``, ``updated`` and ``reviewed``, and ``draft: true`` for an article
-    kept from the public; intro paragraphs; sections headed
-    ``## 1. Title {#optional-slug}``; list items ``- **Label:** text``; a thematic break
-    (``***``) before the closing paragraphs.  Paragraphs are plain text.
+    kept from the public; optionally who wrote it (``author``, with ``author_type:
+    organization`` for a team), who reviewed it (``reviewed_by: "NAME, ROLE"``), when
+    it is next due for review (``next_review``, after ``reviewed``) and the ``sources``
+    it follows (a list of ``title``, ``url`` and optional ``publisher``); intro
+    paragraphs; sections headed ``## 1. Title {#optional-slug}``; list items
+    ``- **Label:** text``; a thematic break (``***``) before the closing paragraphs.
+    Paragraphs are plain text.
 
-    :raise ArticleFormatError: for missing front matter keys, bad dates, headings
-        out of order, or a file with no sections.
+    :raise ArticleFormatError: for missing front matter keys, bad dates, names or
+        sources, headings out of order, or a file with no sections.
     """
     try:
         post = frontmatter.loads("\n".join(normalise_text(text)))
     except yaml.YAMLError as exc:
         raise ArticleFormatError(f"The front matter is not valid YAML: {exc}") from None
+    except ValueError as exc:
+        # YAML reads 2026-13-01 as a date, and the date refuses it.
+        raise ArticleFormatError(
+            f"The front matter has a value that cannot be read ({exc}): dates are written "
+            "like 2026-11-25."
+        ) from None
     meta = post.metadata
     missing = [key for key in ("title", "summary", "published") if not meta.get(key)]
     if missing:
@@ -427,6 +572,7 @@ def parse_markdown(text: str) -> ParsedArticle:
     slug = str(meta.get("slug") or slugify(str(meta["title"])))
     check_article_slug(slug)
     published = _parse_date(meta["published"], "published")
+    reviewed = _parse_date(meta.get("reviewed"), "reviewed")
     return ParsedArticle(
         title=str(meta["title"]).strip(),
         slug=slug,
@@ -436,8 +582,13 @@ def parse_markdown(text: str) -> ParsedArticle:
         closing=_paragraphs(closing_lines),
         published_on=published,
         updated_on=_parse_date(meta.get("updated"), "updated") or published,
-        reviewed_on=_parse_date(meta.get("reviewed"), "reviewed"),
+        reviewed_on=reviewed,
         draft=_parse_flag(meta.get("draft"), "draft"),
+        author=_optional_text(meta.get("author"), "author"),
+        author_organization=_author_organization(meta.get("author_type")),
+        reviewed_by=_reviewer(meta.get("reviewed_by")),
+        next_review_on=_next_review(meta.get("next_review"), reviewed),
+        sources=_sources(meta.get("sources")),
     )
 
 

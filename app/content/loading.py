@@ -89,13 +89,14 @@ def upsert_article(
         if parsed.published_on:
             article.published_on = parsed.published_on
         article.updated_on = parsed.updated_on or today
-        if parsed.reviewed_on and (
-            article.reviewed_on is None or parsed.reviewed_on > article.reviewed_on
-        ):
-            # The latest review on record wins: a review recorded by `flask content
-            # publish --reviewed-by` survives the next load of an older front matter date,
-            # and a newer date from the file is not credited to that earlier reviewer.
-            article.reviewed_on, article.reviewed_by = parsed.reviewed_on, None
+        _record_review(article, parsed)
+        article.author = parsed.author
+        article.author_organization = parsed.author_organization
+        article.next_review_on = parsed.next_review_on
+        article.sources = [
+            {"title": source.title, "url": source.url, "publisher": source.publisher}
+            for source in parsed.sources
+        ]
 
         session = db.session()
         changed = created or session.is_modified(article)
@@ -106,6 +107,23 @@ def upsert_article(
                 article.reviewed_on = article.reviewed_by = None
             touch_article(article)
     return LoadResult(article, created, added, removed)
+
+
+def _record_review(article: Article, parsed: ParsedArticle) -> None:
+    """Keep the latest review on record: the file's, or one recorded by publish.
+
+    A review recorded by ``flask content publish --reviewed-by`` survives the next load
+    of an older front matter date; a newer date from the file is its own review, credited
+    to the file's ``reviewed_by`` (or to nobody), never to that earlier reviewer.  On the
+    same date the file only names a review that has no reviewer yet (an article loaded
+    before its front matter said who reviewed it): it never replaces a named one.
+    """
+    if not parsed.reviewed_on:
+        return
+    if article.reviewed_on is None or parsed.reviewed_on > article.reviewed_on:
+        article.reviewed_on, article.reviewed_by = parsed.reviewed_on, parsed.reviewed_by
+    elif parsed.reviewed_on == article.reviewed_on and article.reviewed_by is None:
+        article.reviewed_by = parsed.reviewed_by
 
 
 def touch_article(article: Article) -> None:

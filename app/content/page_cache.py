@@ -18,17 +18,18 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app, request, session
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import Boolean, Integer, column, text
+from sqlalchemy import Boolean, Date, Integer, column, text
 from werkzeug.wrappers import Response
 
 from app.comments import remember
 from app.comments.stamps import form_stamp
 from app.extensions import db
 from app.models import UTCDateTime
+from app.models.content import review_overdue
 from app.shared.pages import Page
 
 CSRF_MARK = "__RELIEF_CSRF_TOKEN__"
@@ -99,6 +100,8 @@ class Versions:
     """What identifies a rendering of a page: ids, versions and when they last changed.
 
     ``published``: whether the public may see the page at all (a draft is never cached).
+    ``next_review``: the article's next review date; once it passes, the page says it
+    may be out of date, though nothing on it changed and no version was bumped.
     """
 
     article_id: int
@@ -108,6 +111,7 @@ class Versions:
     remedy_id: int | None = None
     remedy_version: int | None = None
     remedy_changed: datetime | None = None
+    next_review: date | None = None
 
     @classmethod
     def of(cls, page: Page) -> Versions:
@@ -121,6 +125,7 @@ class Versions:
             remedy.id if remedy else None,
             remedy.cache_version if remedy else None,
             remedy.changed_at if remedy else None,
+            article.next_review_on,
         )
 
     @property
@@ -130,11 +135,18 @@ class Versions:
 
 # Plain SQL: on this hot path the ORM's statement building cost more than the query.
 _ARTICLE_VERSIONS = text(
-    "SELECT id, cache_version, changed_at, published FROM articles WHERE slug = :article"
-).columns(id=Integer, cache_version=Integer, changed_at=UTCDateTime, published=Boolean)
+    "SELECT id, cache_version, changed_at, published, next_review_on"
+    " FROM articles WHERE slug = :article"
+).columns(
+    id=Integer,
+    cache_version=Integer,
+    changed_at=UTCDateTime,
+    published=Boolean,
+    next_review_on=Date,
+)
 _REMEDY_VERSIONS = text(
     "SELECT a.id, a.cache_version, a.changed_at, a.published,"
-    " r.id, r.cache_version, r.changed_at"
+    " r.id, r.cache_version, r.changed_at, a.next_review_on"
     " FROM articles a JOIN remedies r ON r.article_id = a.id"
     " WHERE a.slug = :article AND r.slug = :remedy"
 ).columns(
@@ -145,6 +157,7 @@ _REMEDY_VERSIONS = text(
     column("r_id", Integer),
     column("r_version", Integer),
     column("r_changed", UTCDateTime),
+    column("a_next_review", Date),
 )
 
 
@@ -156,10 +169,10 @@ def lookup(article_slug: str, remedy_slug: str | None) -> Versions | None:
     connection = db.session.connection()
     if remedy_slug is None:
         row = connection.execute(_ARTICLE_VERSIONS, {"article": article_slug}).first()
-    else:
-        row = connection.execute(
-            _REMEDY_VERSIONS, {"article": article_slug, "remedy": remedy_slug}
-        ).first()
+        return Versions(*row[:4], next_review=row[4]) if row else None
+    row = connection.execute(
+        _REMEDY_VERSIONS, {"article": article_slug, "remedy": remedy_slug}
+    ).first()
     return Versions(*row) if row else None
 
 
@@ -169,7 +182,8 @@ def key_for(versions: Versions, number: int) -> tuple:
     Links are built on SITE_URL, never the request's Host, so the Host is not part of
     the key.  The script root is: a server told to mount the app under a prefix (a
     ``SCRIPT_NAME`` from a proxy) renders every link under it, and that page must never
-    reach readers at the root.
+    reach readers at the root.  Whether the page is past its review date is too: the
+    day it passes, the page must say so.
     """
     return (
         versions.article_id,
@@ -178,6 +192,7 @@ def key_for(versions: Versions, number: int) -> tuple:
         versions.remedy_version,
         number,
         request.script_root,
+        review_overdue(versions.next_review),
     )
 
 

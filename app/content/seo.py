@@ -29,6 +29,42 @@ def _publisher() -> dict:
     return {"@type": "Organization", "name": current_app.config["SITE_NAME"]}
 
 
+def _author(article: Article) -> dict:
+    kind = "Organization" if article.author_organization else "Person"
+    return {"@type": kind, "name": article.author}
+
+
+def _reviewer(article: Article) -> dict:
+    """The reviewer: the organisation that wrote the page when it reviewed it too (the
+    editorial team), otherwise a person and their role."""
+    name, role = article.reviewer_name, article.reviewer_role
+    if article.author_organization and name == article.author:
+        return {"@type": "Organization", "name": name}
+    return {"@type": "Person", "name": name, "jobTitle": role}
+
+
+def _citation(source: dict) -> dict:
+    work = {"@type": "CreativeWork", "name": source["title"], "url": source["url"]}
+    if source.get("publisher"):
+        work["publisher"] = {"@type": "Organization", "name": source["publisher"]}
+    return work
+
+
+def trust_data(article: Article) -> dict:
+    """Return who wrote and reviewed an article, when, and what it cites: only what is
+    on record (a page claims no author or reviewer it does not name)."""
+    data: dict = {}
+    if article.author:
+        data["author"] = _author(article)
+    if article.reviewed_by:
+        data["reviewedBy"] = _reviewer(article)
+    if article.reviewed_on:
+        data["lastReviewed"] = article.reviewed_on.isoformat()
+    if article.sources:
+        data["citation"] = [_citation(source) for source in article.sources]
+    return data
+
+
 def article_data(article: Article) -> dict:
     """Return schema.org ``MedicalWebPage`` data for an article page."""
     data = {
@@ -46,8 +82,7 @@ def article_data(article: Article) -> dict:
             for r in article.remedies
         ],
     }
-    if article.reviewed_on:
-        data["lastReviewed"] = article.reviewed_on.isoformat()
+    data.update(trust_data(article))
     return data
 
 
@@ -82,8 +117,7 @@ def remedy_data(article: Article, remedy: Remedy) -> dict:
             ],
         },
     }
-    if article.reviewed_on:
-        data["lastReviewed"] = article.reviewed_on.isoformat()
+    data.update(trust_data(article))
     return data
 
 

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
+
+
+def review_overdue(next_review_on: date | None, today: date | None = None) -> bool:
+    """Whether a page's next review date has passed (today, in UTC, by default)."""
+    return next_review_on is not None and next_review_on < (today or utcnow().date())
 
 
 class PageState:
@@ -44,8 +49,16 @@ class Article(PageState, db.Model):
     published_on: Mapped[date] = mapped_column(Date)
     updated_on: Mapped[date] = mapped_column(Date)
     reviewed_on: Mapped[date | None] = mapped_column(Date)
-    # "NAME, ROLE" of whoever last reviewed it, recorded by `flask content publish`.
+    # "NAME, ROLE" of whoever last reviewed it: from the front matter, or recorded by
+    # `flask content publish` (the latest review on record wins).
     reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    # Who wrote it, and whether that is an organisation (the editorial team) or a person.
+    author: Mapped[str | None] = mapped_column(String(200))
+    author_organization: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # When it is due for its next review; past it, pages say they may be out of date.
+    next_review_on: Mapped[date | None] = mapped_column(Date)
+    # What it follows: [{"title": ..., "url": ..., "publisher": ... or None}, ...].
+    sources: Mapped[list[dict]] = mapped_column(JSON, default=list, server_default="[]")
     # A row written without saying so is a draft: nothing becomes public by accident.
     published: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -59,6 +72,20 @@ class Article(PageState, db.Model):
 
     def __repr__(self) -> str:
         return f"<Article {self.slug}>"
+
+    def review_overdue(self, today: date | None = None) -> bool:
+        """Whether the article is past its next review date."""
+        return review_overdue(self.next_review_on, today)
+
+    @property
+    def reviewer_name(self) -> str | None:
+        """The NAME part of ``reviewed_by`` ("NAME, ROLE")."""
+        return self.reviewed_by.rpartition(",")[0].strip() if self.reviewed_by else None
+
+    @property
+    def reviewer_role(self) -> str | None:
+        """The ROLE part of ``reviewed_by`` ("NAME, ROLE")."""
+        return self.reviewed_by.rpartition(",")[2].strip() if self.reviewed_by else None
 
 
 class Remedy(PageState, db.Model):
