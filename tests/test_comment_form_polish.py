@@ -94,6 +94,9 @@ def test_notice_after_posting_says_when_a_person_checks_it(
     notice = soup_of(client.get(URL)).select_one(".flashes .notice").get_text(" ", strip=True)
     assert notice.startswith("Your comment is awaiting moderation.")
     assert "checked by a person" in notice and words in notice
+    # Where the page scrolls to (the comment itself) says it too.
+    pending = soup_of(client.get(URL)).select_one(".comment__pending").get_text(" ", strip=True)
+    assert words in pending
 
 
 def test_site_reply_shows_the_team_badge_once(client, mod, add_comment):
