@@ -151,6 +151,8 @@ class Config:
     COMMENTS_CHECK_DELIVERABILITY = _env_bool("COMMENTS_CHECK_DELIVERABILITY", False)
     # How long the "save my name, email and website" cookie lasts.
     COMMENTS_REMEMBER_DAYS = _env_int("COMMENTS_REMEMBER_DAYS", 365)
+    # Days within which a person usually checks a held comment (told to its author).
+    COMMENTS_REVIEW_DAYS = _env_int("COMMENTS_REVIEW_DAYS", 2)
     # --- Moderation ---
     # Comments per page of the moderation queue.
     MODERATION_PER_PAGE = _env_int("MODERATION_PER_PAGE", 20)

@@ -114,8 +114,8 @@ def test_email_is_stored_normalised_and_text_exactly(app, client, article, comme
         ("comment", "", "Please write your comment."),
         ("comment", "x" * 5001, "the limit is 5,000 characters"),
         ("name", "", "Please enter your name."),
-        ("email", "nobody", "valid email address"),
-        ("website", "javascript:alert(1)", "http:// or https://"),
+        ("email", "nobody", "Enter an email address like name@example.com."),
+        ("website", "javascript:alert(1)", "starts with http:// or https://"),
     ],
 )
 def test_invalid_fields_show_errors_by_the_field_and_keep_everything(

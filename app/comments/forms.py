@@ -33,6 +33,16 @@ MAX_WEBSITE = 200
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
+# Messages in plain words: what to type, never a library's diagnosis nor a list of the
+# link schemes an attacker might try.
+EMAIL_INVALID = "Enter an email address like name@example.com."
+EMAIL_TOO_LONG = f"Enter an email address of {MAX_EMAIL} characters or fewer."
+WEBSITE_INVALID = (
+    "Enter a web address that starts with http:// or https://, like https://example.com, "
+    "or leave Website empty."
+)
+WEBSITE_TOO_LONG = f"Enter a web address of {MAX_WEBSITE} characters or fewer."
+
 
 class MaxLength(Length):
     """Length check without the HTML ``maxlength`` attribute: browsers cut pasted text
@@ -64,7 +74,10 @@ def plain_link_targets(form, field) -> None:
 
 
 def valid_email(form, field) -> None:
-    """Check the address with email-validator and keep its normalised form."""
+    """Check the address with email-validator and keep its normalised form.
+
+    The refusal is one plain sentence: email-validator's own text ("The part after the
+    @-sign is not valid...") is written for developers."""
     if not field.data:
         return
     try:
@@ -73,11 +86,11 @@ def valid_email(form, field) -> None:
             check_deliverability=current_app.config["COMMENTS_CHECK_DELIVERABILITY"],
             test_environment=current_app.config.get("EMAIL_TEST_ENVIRONMENT", False),
         )
-    except EmailNotValidError as exc:
-        raise ValidationError(f"Please enter a valid email address. {exc}") from None
+    except EmailNotValidError:
+        raise ValidationError(EMAIL_INVALID) from None
     field.data = result.normalized
     if len(field.data) > MAX_EMAIL:
-        raise ValidationError(f"Email must be at most {MAX_EMAIL} characters.")
+        raise ValidationError(EMAIL_TOO_LONG)
 
 
 def web_address(form, field) -> None:
@@ -93,20 +106,15 @@ def web_address(form, field) -> None:
         host = parts.hostname or ""
         parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
     except ValueError:
-        raise ValidationError(
-            "Website must be a web address such as https://example.com."
-        ) from None
+        raise ValidationError(WEBSITE_INVALID) from None
     if parts.scheme.lower() not in {"http", "https"}:
-        raise ValidationError(
-            "Website must be a web address starting with http:// or https:// "
-            "(other kinds of link, such as javascript: or data:, are not allowed)."
-        )
+        raise ValidationError(WEBSITE_INVALID)
     if not host or ("." not in host and host != "localhost") or re.search(r"\s", value):
-        raise ValidationError("Website must be a web address such as https://example.com.")
+        raise ValidationError(WEBSITE_INVALID)
     if parts.username or parts.password:
-        raise ValidationError("Website must not contain a user name or password.")
+        raise ValidationError("Enter the web address without a user name or password in it.")
     if len(value) > MAX_WEBSITE:
-        raise ValidationError(f"Website must be at most {MAX_WEBSITE} characters.")
+        raise ValidationError(WEBSITE_TOO_LONG)
     field.data = value
 
 
@@ -165,7 +173,7 @@ def website_field() -> StringField:
         filters=[normalise_text],
         validators=[
             Optional(),
-            MaxLength(MAX_WEBSITE, f"Website must be at most {MAX_WEBSITE} characters."),
+            MaxLength(MAX_WEBSITE, WEBSITE_TOO_LONG),
             no_hidden_characters(allow_joiners=False),
             web_address,
         ],
@@ -182,7 +190,7 @@ class CommentForm(FlaskForm):
         filters=[normalise_text],
         validators=[
             DataRequired("Please enter your email address."),
-            MaxLength(MAX_EMAIL, f"Email must be at most {MAX_EMAIL} characters."),
+            MaxLength(MAX_EMAIL, EMAIL_TOO_LONG),
             no_hidden_characters(allow_joiners=False),
             valid_email,
         ],

@@ -107,6 +107,9 @@ class CommentListing:
     page: int
     pages: int
     approved_count: int
+    # This browser's own held comments on the page (all pages of threads), shown only
+    # to that browser.
+    own_held_count: int = 0
 
 
 def stored_count(page: PageKey) -> int:
@@ -151,7 +154,23 @@ def list_comments(
     )
     replies = _replies(roots, owned)
     threads = build_threads(roots, replies, max_depth, owned)
-    return CommentListing(threads, number, pages, stored_count(page))
+    return CommentListing(threads, number, pages, stored_count(page), own_held_count(page, owned))
+
+
+def own_held_count(page: PageKey, owned: frozenset[str]) -> int:
+    """Count the reader's own held comments on a page (no query for most readers)."""
+    if not owned:
+        return 0
+    query = (
+        select(func.count())
+        .select_from(Comment)
+        .where(
+            page.clause(),
+            Comment.owner_digest.in_(sorted(owned)),
+            Comment.status.in_(HELD_FOR_OWNER),
+        )
+    )
+    return db.session.scalar(query) or 0
 
 
 def _replies(roots: list[Comment], owned: frozenset[str]) -> list[Comment]:

@@ -160,6 +160,15 @@ def post(page: PageAddress) -> Response:
     return _after_comment(page, form, comment, new.owner_secret)
 
 
+def held_notice(days: int) -> str:
+    """The notice after posting a held comment: what happens next, and when."""
+    when = "a day" if days == 1 else f"{days} days"
+    return (
+        "Your comment is awaiting moderation. It will be checked by a person, usually "
+        f"within {when}, and appears here once approved. Until then only you can see it."
+    )
+
+
 def _after_comment(
     page: PageAddress, form: CommentForm, comment: Comment, owner_secret: str
 ) -> Response:
@@ -167,7 +176,7 @@ def _after_comment(
         flash("Thank you: your comment is published.", "success")
     else:
         _remember_own(owner_secret)
-        flash("Your comment is awaiting moderation.", "info")
+        flash(held_notice(current_app.config["COMMENTS_REVIEW_DAYS"]), "info")
     number = threads.thread_page_of(
         comment, current_app.config["COMMENTS_PER_PAGE"], owned_comments()
     )
