@@ -183,6 +183,14 @@ def test_delete_needs_confirmation_and_only_from_spam_or_trash(app, client, mod,
     assert ("delete", None) in log_actions(app)
 
 
+def test_the_log_keeps_nothing_of_a_deleted_comments_author(app, client, mod, add_comment):
+    spam = add_comment(status=SPAM, name="Private Person", body="spammy")
+    client.post(f"/moderation/comments/{spam}/delete")
+    log = client.get("/moderation/log").get_data(as_text=True)
+    assert f"comment {spam}" in log
+    assert "Private Person" not in log
+
+
 def test_deleting_a_comment_with_replies_keeps_the_thread(app, client, mod, add_comment):
     root = add_comment(body="root words", name="Rooty")
     reply = add_comment(parent=root, body="reply words")

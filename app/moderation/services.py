@@ -75,8 +75,9 @@ def _apply(
     page = PageKey.of(comment)
     target = next_status(action, comment.status, comment.status_before_trash)
     if action is ModerationAction.DELETE:
-        # The log outlives the comment: say whose it was.
-        detail = f"{detail + ': ' if detail else ''}comment {comment.id} by {comment.author_name}"
+        # The log outlives the comment: it names the comment by its number only, so that
+        # deleting (or erasing) a person's comment leaves nothing of theirs behind.
+        detail = f"{detail + ': ' if detail else ''}comment {comment.id}"
     _log(moderator, action, comment, detail)
     if action is ModerationAction.DELETE:
         remove_for_good(comment, now)
