@@ -141,7 +141,8 @@ class Config:
     # A form shown longer ago than this is refused (text kept, a fresh form given), so an
     # old stamp cannot be replayed for ever to pass the minimum-time check.
     COMMENTS_FORM_MAX_AGE_SECONDS = _env_float("COMMENTS_FORM_MAX_AGE_SECONDS", 3600.0)
-    # One comment per this many seconds per IP address and per email (0: no limit).
+    # One comment per this many seconds per browser and per client network (an IPv4
+    # address or an IPv6 /64); not per email, which would tell strangers (0: no limit).
     COMMENTS_FLOOD_SECONDS = _env_float("COMMENTS_FLOOD_SECONDS", 15.0)
     # Replies nest this deep; deeper replies show "in reply to <name>" at the last level.
     COMMENTS_THREAD_DEPTH = _env_int("COMMENTS_THREAD_DEPTH", 5)

@@ -27,7 +27,8 @@ threads = int(os.environ.get("GUNICORN_THREADS", 1))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 20
 keepalive = 5
-# Recycle workers now and then, so that a slow leak can never grow for ever.
+# Set GUNICORN_MAX_REQUESTS to recycle workers now and then (off by default: no leak is
+# known, and a recycled worker renders its pages afresh).
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 0))
 max_requests_jitter = max_requests // 10
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None

@@ -5,6 +5,7 @@ kept by caches, hidden characters, malformed reply targets, IPv6 floods."""
 from __future__ import annotations
 
 import re
+import time
 
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
@@ -223,3 +224,39 @@ def test_typing_the_teams_name_and_a_moderators_email_is_not_published(
         newest = db.session.scalars(select(Comment).order_by(Comment.id.desc())).first()
     assert newest.body == "Official!"
     assert newest.status is CommentStatus.PENDING
+
+
+# --- Found by a code review ------------------------------------------------------------
+
+
+def test_erasing_a_person_leaves_the_comment_counts_right(
+    app, runner, client, article, add_comment
+):
+    add_comment(email="eve@example.com", name="Eve", body="Eve's words")
+    add_comment(email="other@example.com", name="Other", body="Other words")
+    result = runner.invoke(args=["comments", "erase", "--email", "eve@example.com", "--yes"])
+    assert result.exit_code == 0, result.output
+    heading = soup_of(client.get(URL)).find(id="comments-title").get_text(strip=True)
+    assert heading == "1 comment"
+
+
+def test_a_published_comment_sent_twice_is_stored_once(app, client, article, comment_form):
+    app.config["COMMENTS_MODERATION"] = "none"
+    data = comment_form(comment="Sent twice by a double click.")
+    assert client.post(URL, data=data).status_code == 303
+    assert client.post(URL, data=data).status_code == 409
+    assert count_comments(app) == 1
+
+
+def test_a_page_kept_past_half_the_form_lifetime_is_sent_again(app, client, article, monkeypatch):
+    """A 304 would hand back the old form, whose stamp expires with the form's age."""
+    from app.content import page_cache
+
+    first = client.get(URL)
+    etag = first.headers["ETag"]
+    assert client.get(URL, headers={"If-None-Match": etag}).status_code == 304
+    later = time.time() + app.config["COMMENTS_FORM_MAX_AGE_SECONDS"]
+    monkeypatch.setattr(page_cache.time, "time", lambda: later)
+    again = client.get(URL, headers={"If-None-Match": etag})
+    assert again.status_code == 200
+    assert again.headers["ETag"] != etag

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth import devices
@@ -189,21 +189,24 @@ def authenticate(
     now = now or utcnow()
     email = normalise_email(email)[:254]
     network = client_network(address) or "unknown"
+    # Every attempt is recorded as a failure before the password is checked, in a short
+    # transaction: the slow hash runs outside the write lock (on SQLite it would hold up
+    # every comment), and attempts sent at once still count against the limit.
     with write_transaction():
         device = _throttle(email, network, devices.nonce_for(device_cookie, email, now), now)
-        moderator = find_moderator(email)
-        valid = check_password_hash(moderator.password_hash if moderator else _DUMMY_HASH, password)
-        if moderator and valid:
-            # Failures are kept: clearing them would give a guesser a fresh allowance
-            # each time the real moderator logs in.  They stop counting after the window
-            # (`flask comments purge-ips` deletes old rows).
-            moderator.last_login_at = now
-        else:
-            db.session.add(
-                LoginFailure(email=email, network=network, device=device, created_at=now)
-            )
+        attempt = LoginFailure(email=email, network=network, device=device, created_at=now)
+        db.session.add(attempt)
+    moderator = find_moderator(email)
+    valid = check_password_hash(moderator.password_hash if moderator else _DUMMY_HASH, password)
     if not (moderator and valid):
         raise BadCredentials()
+    with write_transaction():
+        # Only this attempt is taken back: clearing the account's other failures would
+        # give a guesser a fresh allowance each time the real moderator logs in.  They
+        # stop counting after the window (`flask comments purge-ips` deletes old rows).
+        db.session.execute(delete(LoginFailure).where(LoginFailure.id == attempt.id))
+        moderator = db.session.get(Moderator, moderator.id)
+        moderator.last_login_at = now
     return Login(moderator, devices.issue(device_cookie, email, now))
 
 

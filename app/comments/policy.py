@@ -36,7 +36,7 @@ class PolicySettings:
     min_seconds: float = 3.0  # sent sooner after the form was shown: held
     max_form_age: float = 3600.0  # a form shown longer ago than this: refused
     verified_only: bool = False  # "first" trusts only returning commenters who confirmed
-    flood_seconds: float = 15.0  # one comment per this many seconds per IP and per email
+    flood_seconds: float = 15.0  # one comment per this many seconds per browser and network
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ def check_form_age(seconds_to_submit: float | None, max_age: float) -> None:
 
 
 def check_flood(last_comment_at: datetime | None, now: datetime, seconds: float) -> None:
-    """Allow one comment per ``seconds`` from one IP address or one email.
+    """Allow one comment per ``seconds`` from one client (its browser or its network).
 
     :raise FloodLimited: with the whole seconds left to wait.
     """

@@ -130,7 +130,7 @@ def erase_by_email(email: str, now: datetime | None = None) -> tuple[int, int]:
             .order_by(Comment.id.desc())  # replies first, so a thread of one's own goes
         ).all()
         deleted = kept = 0
-        touch_pages({PageKey.of(c) for c in comments}, now)
+        pages = {PageKey.of(c) for c in comments}
         for comment in comments:
             comment_id = comment.id
             remove_for_good(comment, now)
@@ -139,6 +139,7 @@ def erase_by_email(email: str, now: datetime | None = None) -> tuple[int, int]:
                 deleted += 1
             else:
                 kept += 1
+        touch_pages(pages, now)  # after the removals: it recounts what is left
         db.session.add(
             ModerationEvent(
                 moderator_id=None,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 
 from app.comments import policy
 from app.comments.policy import (
@@ -142,7 +142,7 @@ def submit_comment(page: PageKey, new: NewComment, now: datetime | None = None) 
             facts = ParentFacts(_page(parent), parent.status) if parent else None
             policy.check_reply(facts, (page.article_id, page.remedy_id))
         policy.check_flood(_last_comment_at(network, new.owned), now, settings.flood_seconds)
-        policy.check_duplicate(_is_duplicate(page, digest, new.text, new.owned))
+        policy.check_duplicate(_is_duplicate(page, digest, new.text, new.owned, network))
         history = AuthorHistory(has_approved_comment=_has_approved(digest, new.name))
         decision = policy.decide(
             Submission(
@@ -206,17 +206,25 @@ def _last_comment_at(network: str | None, owned: frozenset[str]) -> datetime | N
     return max(times) if times else None
 
 
-def _is_duplicate(page: PageKey, digest: str, text: str, owned: frozenset[str]) -> bool:
-    """Whether this browser already sent this text with this email to this page.
+def _is_duplicate(
+    page: PageKey, digest: str, text: str, owned: frozenset[str], network: str | None
+) -> bool:
+    """Whether this sender already sent this text with this email to this page.
 
-    Only the browser's own comments are compared: a stranger who guesses an address
-    learns nothing from the answer.
+    Only the sender's own comments are compared (this browser's held ones, or any from
+    the same client network, such as a published comment sent twice): a stranger who
+    guesses an address elsewhere learns nothing from the answer.
     """
-    if not owned:
+    senders = []
+    if owned:
+        senders.append(Comment.owner_digest.in_(sorted(owned)))
+    if network:
+        senders.append(Comment.client_net == network)
+    if not senders:
         return False
     query = select(
         exists().where(
-            Comment.owner_digest.in_(sorted(owned)),
+            or_(*senders),
             page.clause(),
             Comment.email_digest == digest,
             Comment.body == text,

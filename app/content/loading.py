@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from app.content.importer import (
@@ -132,11 +132,18 @@ def touch_article(article: Article) -> None:
     Call inside the write transaction that made the change.
     """
     now = utcnow()
-    article.cache_version = (article.cache_version or 0) + 1
-    article.changed_at = now
-    for remedy in article.remedies:
-        remedy.cache_version = (remedy.cache_version or 0) + 1
-        remedy.changed_at = now
+    # Incremented in SQL, not from the loaded value: a comment's bump at the same moment
+    # must not be lost (two renderings would then share one cache key).
+    db.session.execute(
+        update(Article)
+        .where(Article.id == article.id)
+        .values(cache_version=Article.cache_version + 1, changed_at=now)
+    )
+    db.session.execute(
+        update(Remedy)
+        .where(Remedy.article_id == article.id)
+        .values(cache_version=Remedy.cache_version + 1, changed_at=now)
+    )
 
 
 def _sync_remedies(article: Article, parsed: list[ParsedRemedy]) -> tuple[int, int]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -234,7 +235,11 @@ def _response(template: bytes, versions: Versions, number: int) -> Response:
     ).replace(_STAMP_SLOT, hidden_field("rendered_at", form_stamp()).encode())
     response = Response(body, mimetype="text/html")
     key = key_for(versions, number)
-    digest = hashlib.sha256(repr((key, session.get("csrf_token"))).encode()).hexdigest()
+    # The ETag changes every half form lifetime: a 304 must never hand back a form
+    # whose stamp has expired (COMMENTS_FORM_MAX_AGE_SECONDS).
+    period = max(60.0, current_app.config["COMMENTS_FORM_MAX_AGE_SECONDS"] / 2)
+    era = int(time.time() // period)
+    digest = hashlib.sha256(repr((key, session.get("csrf_token"), era)).encode()).hexdigest()
     response.set_etag(digest[:32], weak=True)
     response.last_modified = versions.changed
     # Per visitor (the CSRF token), and always revalidated: cheap with the ETag.

@@ -1,9 +1,10 @@
 """Publishing and unpublishing articles: the rules, and the services that apply them.
 
-An article becomes public only through :func:`publish`, and only with a review on
-record: a ``reviewed`` date from its front matter, or a reviewer named now (or earlier)
-with ``--reviewed-by "NAME, ROLE"``.  Health advice nobody qualified has read does not
-go out.
+An imported article (and any with ``draft: true``) becomes public only through
+:func:`publish`, and only with a review on record: a ``reviewed`` date from its front
+matter, or a reviewer named now (or earlier) with ``--reviewed-by "NAME, ROLE"``.  A
+file under content/ without ``draft: true`` is published by ``flask content load``, as
+the README says: the editorial team writes and reviews those before they are committed.
 """
 
 from __future__ import annotations

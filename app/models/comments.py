@@ -75,7 +75,8 @@ class Comment(db.Model):
     # The normalised address, encrypted at rest; never sent to the public.  Deferred:
     # public pages never load (or decrypt) it.
     author_email: Mapped[str] = mapped_column(EncryptedText, deferred=True)
-    # Keyed hash (HMAC) of the normalised email: for lookups and the identicon.
+    # Keyed hash (HMAC) of the normalised email: a blind index for lookups (export,
+    # erase, returning commenters), never shown to anyone.
     email_digest: Mapped[str] = mapped_column(String(64))
     author_website: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)

@@ -193,7 +193,8 @@ def empty_spam(moderator: Moderator) -> int:
             )
         )
     )
-    result = act_on_many(ids, ModerationAction.DELETE, moderator)
+    # A comment moved out of spam meanwhile is not deleted with it.
+    result = act_on_many(ids, ModerationAction.DELETE, moderator, expected=CommentStatus.SPAM)
     with write_transaction():
         _log(moderator, ModerationAction.EMPTY_SPAM, None, f"{result.done} deleted")
     return result.done
