@@ -87,6 +87,21 @@ def write_transaction() -> Iterator[None]:
         raise
 
 
+def serialise_on(key: str) -> None:
+    """Make writers that pass the same ``key`` take turns, until the transaction ends.
+
+    SQLite's ``BEGIN IMMEDIATE`` already lets one writer in at a time.  PostgreSQL's
+    transactions run side by side, so a check-then-insert rule (one comment per client
+    per 15 seconds) could let two simultaneous requests both pass: an advisory lock on
+    the key makes the second wait for the first to commit.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(
+            "SELECT pg_advisory_xact_lock(hashtext(%(key)s))", {"key": f"relief:{key}"}
+        )
+
+
 def ensure_sqlite_folder(app: Flask) -> None:
     """Create the folder of a file-backed SQLite database, so a fresh checkout just runs."""
     from pathlib import Path

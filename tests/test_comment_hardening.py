@@ -260,3 +260,26 @@ def test_a_page_kept_past_half_the_form_lifetime_is_sent_again(app, client, arti
     again = client.get(URL, headers={"If-None-Match": etag})
     assert again.status_code == 200
     assert again.headers["ETag"] != etag
+
+
+def test_simultaneous_comments_from_one_client_pass_the_flood_limit_once(
+    app, article, comment_form
+):
+    """Found by a code review: on PostgreSQL two requests at the same instant could both
+    pass the check-then-insert flood rule (SQLite's BEGIN IMMEDIATE already serialises)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    app.config["COMMENTS_FLOOD_SECONDS"] = 15
+    forms = [comment_form(email=f"n{n}@example.com", comment=f"At once {n}.") for n in range(8)]
+
+    def send(data):
+        return (
+            app.test_client()
+            .post(URL, data=data, environ_overrides={"REMOTE_ADDR": "203.0.113.50"})
+            .status_code
+        )
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = sorted(pool.map(send, forms))
+    assert answers == [303] + [429] * 7
+    assert count_comments(app) == 1

@@ -23,7 +23,7 @@ from app.comments.policy import (
 )
 from app.comments.signals import comment_held
 from app.crypto import digest_of
-from app.db import write_transaction
+from app.db import serialise_on, write_transaction
 from app.extensions import db
 from app.models import Article, Comment, CommentRevision, CommentStatus, Remedy, utcnow
 from app.netaddr import client_network
@@ -137,6 +137,8 @@ def submit_comment(page: PageKey, new: NewComment, now: datetime | None = None) 
     digest = digest_of(new.email)
     network = client_network(new.ip)
     with write_transaction():
+        # Two comments from one client at the same instant: the second sees the first.
+        serialise_on(f"comment-from:{network or 'unknown'}")
         parent = db.session.get(Comment, new.parent_id) if new.parent_id else None
         if new.parent_id is not None:
             facts = ParentFacts(_page(parent), parent.status) if parent else None
