@@ -90,13 +90,26 @@ def test_notice_after_posting_says_when_a_person_checks_it(
     app, client, article, comment_form, days, words
 ):
     app.config["COMMENTS_REVIEW_DAYS"] = days
-    client.post(URL, data=comment_form(comment="Held for a person"))
-    notice = soup_of(client.get(URL)).select_one(".flashes .notice").get_text(" ", strip=True)
+    posted = client.post(URL, data=comment_form(comment="Held for a person"))
+    anchor = posted.headers["Location"].rsplit("#", 1)[1]
+    page = soup_of(client.get(URL))
+    # The notice is inside the comment the page scrolls to, not at the top.
+    assert page.select_one(".flashes") is None
+    notice = page.find(id=anchor).select_one(".notice").get_text(" ", strip=True)
     assert notice.startswith("Your comment is awaiting moderation.")
     assert "checked by a person" in notice and words in notice
-    # Where the page scrolls to (the comment itself) says it too.
+    # Seen again later, the held comment still says it.
     pending = soup_of(client.get(URL)).select_one(".comment__pending").get_text(" ", strip=True)
     assert words in pending
+
+
+def test_the_published_notice_is_inside_the_new_comment(app, client, article, comment_form):
+    app.config["COMMENTS_MODERATION"] = "none"
+    posted = client.post(URL, data=comment_form(comment="Published at once"))
+    anchor = posted.headers["Location"].rsplit("#", 1)[1]
+    comment = soup_of(client.get(URL)).find(id=anchor)
+    notice = comment.select_one(".notice[role=status]").get_text(strip=True)
+    assert notice == "Thank you: your comment is published."
 
 
 def test_site_reply_shows_the_team_badge_once(client, mod, add_comment):

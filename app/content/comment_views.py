@@ -7,7 +7,16 @@ comment.
 
 from __future__ import annotations
 
-from flask import current_app, flash, make_response, redirect, render_template, request, session
+from flask import (
+    current_app,
+    flash,
+    get_flashed_messages,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from werkzeug.wrappers import Response
 
 from app.comments import listing as threads
@@ -26,6 +35,7 @@ from app.shared.urls import parse_id
 # id names a row, a secret proves it was this browser that sent it).
 OWN_COMMENTS = "own_comment_keys"
 MAX_OWN = 50
+POSTED = "posted:"  # flash categories of notices shown inside the comment they are about
 CSRF_MESSAGE = (
     "Your session expired, or the form was sent from another page, so we could not take "
     "your comment. Nothing is lost: check it below and send it again."
@@ -169,14 +179,31 @@ def held_notice(days: int) -> str:
     )
 
 
+def posted_category(kind: str, comment_id: int) -> str:
+    """The flash category of the notice about a comment just sent: shown inside that
+    comment (``posted_notice``), not at the top of the page."""
+    return f"{POSTED}{kind}:{comment_id}"
+
+
+def posted_notice(comment_id: int) -> tuple[str, str] | None:
+    """Return (kind, message) of the notice about ``comment_id`` if it was just sent."""
+    suffix = f":{comment_id}"
+    for category, message in get_flashed_messages(with_categories=True):
+        if category.startswith(POSTED) and category.endswith(suffix):
+            return category[len(POSTED) : -len(suffix)], message
+    return None
+
+
 def _after_comment(
     page: PageAddress, form: CommentForm, comment: Comment, owner_secret: str
 ) -> Response:
+    # The notice is shown inside the new comment, where the redirect scrolls to.
     if comment.status is CommentStatus.APPROVED:
-        flash("Thank you: your comment is published.", "success")
+        flash("Thank you: your comment is published.", posted_category("success", comment.id))
     else:
         _remember_own(owner_secret)
-        flash(held_notice(current_app.config["COMMENTS_REVIEW_DAYS"]), "info")
+        days = current_app.config["COMMENTS_REVIEW_DAYS"]
+        flash(held_notice(days), posted_category("info", comment.id))
     number = threads.thread_page_of(
         comment, current_app.config["COMMENTS_PER_PAGE"], owned_comments()
     )

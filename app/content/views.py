@@ -11,6 +11,7 @@ from app.shared.origin import absolute_url
 from app.shared.pages import Page, PageAddress, PageKey
 
 bp = Blueprint("content", __name__)
+bp.add_app_template_global(comment_views.posted_notice, "posted_notice")
 
 
 def sees_drafts() -> bool:

@@ -84,11 +84,15 @@ def commenter_leaves_a_comment(page: Page, site: str, app) -> None:
     page.goto(site + ARTICLE + "massage/")
     fill_comment(page, "A foam roller works wonders for me.")
     page.get_by_role("button", name="Post Comment").click()
-    expect(page.locator(".notice")).to_contain_text("Your comment is awaiting moderation.")
+    # The notice is inside the new comment, where the page lands.
     mine = page.locator(".comment--pending")
+    expect(mine.locator(".notice")).to_contain_text("Your comment is awaiting moderation.")
     expect(mine).to_contain_text("A foam roller works wonders for me.")
-    expect(mine).to_contain_text("Only you can see it for now.")
+    expect(mine).to_contain_text("Until then only you can see it.")
+    expect(mine.locator(".notice")).to_be_in_viewport()
     assert re.search(r"#comment-\d+$", page.url)
+    page.reload()  # seen again later, the held comment still says who can see it
+    expect(page.locator(".comment--pending")).to_contain_text("Only you can see it for now.")
     assert statuses(app)["A foam roller works wonders for me."] is CommentStatus.PENDING
 
 
