@@ -429,17 +429,26 @@ def _optional_text(value: object, name: str) -> str | None:
     return None if value is None else _plain_text(value, name)
 
 
+def tidy_reviewer(text: str) -> str | None:
+    """Return a reviewer as "NAME, ROLE" with spaces tidied, or None when a part is
+    missing.  The one reading of the form, for front matter and ``flask content
+    publish --reviewed-by`` alike."""
+    name, _, role = " ".join(text.split()).rpartition(",")
+    name, role = name.strip(), role.strip()
+    return f"{name}, {role}" if name and role else None
+
+
 def _reviewer(value: object) -> str | None:
     """Return ``reviewed_by`` as "NAME, ROLE", the form ``flask content publish`` records."""
     if value is None:
         return None
-    name, _, role = _plain_text(value, "reviewed_by").rpartition(",")
-    if not name.strip() or not role.strip():
+    tidy = tidy_reviewer(_plain_text(value, "reviewed_by"))
+    if tidy is None:
         raise ArticleFormatError(
             "Front matter 'reviewed_by' must be \"NAME, ROLE\": who reviewed the article, "
             f"and in what capacity; not {value!r}."
         )
-    return f"{name.strip()}, {role.strip()}"
+    return tidy
 
 
 def _author_organization(value: object) -> bool:

@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.content.importer import tidy_reviewer
 from app.content.loading import touch_article
 from app.db import write_transaction
 from app.extensions import db
@@ -51,14 +52,12 @@ def reviewer(text: str) -> str:
             "The reviewer contains control characters (a line break, a tab or an invisible "
             'formatting mark); type it plainly, as "NAME, ROLE".'
         )
-    name, _, role = (" ".join(text.split())).rpartition(",")
-    name, role = name.strip(), role.strip()
-    if not name or not role:
+    tidy = tidy_reviewer(text)
+    if tidy is None:
         raise PublishRefused(
             'Give the reviewer as "NAME, ROLE", for example --reviewed-by '
             '"Dr Jane Smith, GP": who reviewed the article, and in what capacity.'
         )
-    tidy = f"{name}, {role}"
     if len(tidy) > MAX_REVIEWER:
         raise PublishRefused(
             f"The reviewer is {len(tidy)} characters long; at most {MAX_REVIEWER}."
