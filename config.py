@@ -94,6 +94,10 @@ class Config:
     # Folder of the plain pages (about.md, editorial-policy.md, privacy.md, contact.md),
     # read while serving: an edited page shows at once.
     PAGES_DIR = Path(os.environ.get("PAGES_DIR") or CONTENT_DIR / "pages")
+    # "When to get help": the one threshold every article and remedy page shows, as a
+    # short box near the top and in full on the remedy the article names. Read while
+    # serving, like the plain pages.
+    GET_HELP_FILE = Path(os.environ.get("GET_HELP_FILE") or CONTENT_DIR / "get-help.yml")
     # The address the Contact page shows, for questions, corrections and requests for a
     # copy or the erasure of one's comments.  Empty: the page says there is none yet.
     CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "").strip()

@@ -9,6 +9,7 @@ from markupsafe import Markup, escape
 
 from app.comments.avatars import avatar_for
 from app.comments.text import render_comment
+from app.shared.markdown import render as render_markdown
 from app.shared.origin import absolute_url
 
 
@@ -18,6 +19,32 @@ def paragraphs(text: str | None) -> Markup:
         return Markup("")
     parts = [part.strip() for part in text.split("\n\n") if part.strip()]
     return Markup("\n").join(Markup("<p>{}</p>").format(escape(part)) for part in parts)
+
+
+# Ids the page templates around a remedy's text use: its headings never take one.
+PAGE_IDS = frozenset(
+    {
+        "main",
+        "remedy-title",
+        "get-help",
+        "get-help-title",
+        "when-to-get-help",
+        "when-to-get-help-title",
+        "trust-title",
+        "disclaimer-title",
+        "comments",
+        "comments-title",
+        "respond",
+        "reply-title",
+        "error-summary",
+        "error-summary-title",
+    }
+)
+
+
+def markdown(text: str | None) -> Markup:
+    """Render the site's own Markdown (remedy text) for this request's mount point."""
+    return render_markdown(text or "", request.script_root, PAGE_IDS)
 
 
 def long_date(value: date | datetime | None) -> str:
@@ -57,6 +84,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.add_template_filter(paragraphs)
+    app.add_template_filter(markdown)
     app.add_template_filter(long_date)
     app.add_template_filter(long_datetime)
     app.add_template_filter(render_comment, "comment_html")

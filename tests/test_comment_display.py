@@ -150,10 +150,14 @@ def test_counts_in_heading_and_table_of_contents(client, article, add_comment):
     add_comment(remedy_slug="remedy-2")
     soup = soup_at(client)
     assert soup.find(id="comments-title").get_text(strip=True) == "2 comments"
-    counts = [span.get_text(strip=True) for span in soup.select(".toc__count")]
-    assert counts == ["(0 comments)", "(1 comment)", "(0 comments)"]
+    # A count only where there are comments, never split across lines.
+    entries = [li.get_text(" ", strip=True) for li in soup.select(".toc__list li")]
+    assert entries == ["Remedy number 1", "Remedy number 2 (1\xa0comment)", "Remedy number 3"]
     remedy = soup_at(client, URL + "remedy-2/")
     assert remedy.find(id="comments-title").get_text(strip=True) == "1 comment"
+    add_comment(remedy_slug="remedy-2")
+    counts = [span.get_text() for span in soup_at(client).select(".toc__count")]
+    assert counts == ["(2\xa0comments)"]
 
 
 def test_every_comment_has_a_permalink_and_time(client, article, add_comment):

@@ -9,14 +9,14 @@ from sqlalchemy import func, select
 from app.content.importer import ParsedRemedy
 from app.content.loading import upsert_article
 from app.extensions import db
-from app.models import Article, Remedy, RemedyItem
+from app.models import Article, Remedy
 from tests.conftest import ROOT, SEED_FILE, make_article
 
 
 def snapshot() -> list[tuple]:
     """Every content row as plain tuples, ids included."""
     rows = []
-    for model in (Article, Remedy, RemedyItem):
+    for model in (Article, Remedy):
         columns = [c for c in model.__table__.columns if c.name not in {"modified_at"}]
         rows.append(sorted(tuple(r) for r in db.session.execute(select(*columns))))
     return rows
@@ -49,7 +49,7 @@ def test_edits_update_rows_in_place(app):
         assert by_position[1].id == ids["remedy-1"]
         assert by_position[1].slug == "rest-revised"
         assert by_position[2].id == ids["remedy-2"]
-        assert by_position[2].body == "New body."
+        assert by_position[2].text.startswith("New body.\n\n- **Cat-cow:** ")
 
 
 def test_reordered_remedies_keep_their_rows(app):
@@ -118,17 +118,13 @@ def test_cli_imports_the_seed_file_exactly_as_it_is(app, runner):
         assert [r.position for r in remedies] == list(range(1, 9))
         assert remedies[0].title == "Relaxation and Good Physique Mechanics"
         assert remedies[7].title == "Looking for Clinical Focus"
-        assert [i.label for i in remedies[1].items] == [
-            "Baby’s Pose",
-            "Cat-Cow Stretch",
-            "Pelvic Tilt",
-        ]
-        assert [i.label for i in remedies[2].items] == ["Cold Packs", "Heat Therapy"]
-        stored = " ".join(
-            [article.intro, article.closing]
-            + [f"{r.body} {r.closing}" for r in remedies]
-            + [i.text for r in remedies for i in r.items]
-        )
+        # The labelled lines are a list, each entry led by its label in bold.
+        assert remedies[1].text.count("\n- **") == 3
+        for label in ("Baby’s Pose", "Cat-Cow Stretch", "Pelvic Tilt"):
+            assert f"- **{label}:** " in remedies[1].text
+        assert "- **Cold Packs:** " in remedies[2].text
+        assert "- **Heat Therapy:** " in remedies[2].text
+        stored = " ".join([article.intro, article.closing] + [r.text for r in remedies])
         assert "Leave a Reply" not in stored
         assert "will not be published" not in stored
         assert article.closing.startswith("By incorporating")

@@ -49,8 +49,13 @@ def test_article_page_has_toc_linking_every_remedy(client, article):
     assert hrefs == [f"/back-spasms/remedy-{n}/" for n in (1, 2, 3)]
     body = text_of(soup)
     assert "First intro paragraph." in body
-    assert "Cat-cow: Arch, then round your back." in body
     assert "Closing words." in body
+    # An overview: each remedy's summary and a link, never its full text.
+    assert "Cat-cow: Arch, then round your back." not in body
+    for n in (1, 2, 3):
+        section = soup.find(id=f"remedy-remedy-{n}").parent
+        assert section.select_one(".remedy-section__summary").get_text() == f"Body of remedy {n}."
+        assert section.find("a", href=f"/back-spasms/remedy-{n}/")
 
 
 @pytest.mark.parametrize("number", [1, 2, 3])
@@ -73,7 +78,7 @@ def test_remedy_page_has_breadcrumb_pager_and_way_back(client, article):
     assert soup.find("a", rel="prev")["href"] == "/back-spasms/remedy-1/"
     assert soup.find("a", rel="next")["href"] == "/back-spasms/remedy-3/"
     assert soup.find("a", string=lambda s: s and s.startswith("Back to the article"))
-    items = soup.select("ul.items li")
+    items = soup.select(".remedy-body ul li")
     assert [li.get_text(" ", strip=True) for li in items] == [
         "Cat-cow: Arch, then round your back."
     ]
@@ -115,7 +120,7 @@ def test_500_page_shows_no_stack_trace(app, client, article, monkeypatch):
 @pytest.mark.parametrize("url", ["/back-spasms/", "/back-spasms/remedy-2/"])
 def test_pages_carry_meta_structured_data_and_disclaimer(client, article, url):
     soup = page(client, url)
-    assert soup.html["lang"] == "en"
+    assert soup.html["lang"] == "en-GB"
     assert soup.title.get_text(strip=True)
     assert soup.find("meta", attrs={"name": "description"})["content"]
     assert soup.find("link", rel="canonical")["href"] == f"http://localhost{url}"
@@ -127,7 +132,9 @@ def test_pages_carry_meta_structured_data_and_disclaimer(client, article, url):
     assert data["lastReviewed"] == "2026-03-04"
     disclaimer = soup.find("aside", class_="disclaimer")
     assert "not medical advice" in text_of(disclaimer)
-    assert "See a doctor" in text_of(disclaimer)
+    # It states no threshold of its own: it points to the page's "Get help now" box.
+    assert disclaimer.find("a", href="#get-help")
+    assert soup.find(id="get-help")
     assert disclaimer.find("time", datetime="2026-03-04")
 
 

@@ -306,9 +306,13 @@ def test_comment_form_says_comments_are_checked_and_where_to_get_help(client, re
         assert " ".join(notice.get_text().split()) == NOTICE
         link = notice.find("a")
         assert link.get_text() == "When to get help"
-        assert link["href"] == "/relieve-back-spasms/when-to-see-a-doctor/"
-        target = soup_of(client, link["href"])
-        assert target.h1.get_text(strip=True) == "When to see a doctor"
+        # The page's own "Get help now" box, and from there the full section.
+        assert link["href"] == "#get-help"
+        box = soup.find(id="get-help")
+        assert box.h2.get_text(strip=True) == "Get help now"
+        more = box.select_one(".get-help__more a")["href"]
+        assert more == "/relieve-back-spasms/when-to-see-a-doctor/#when-to-get-help"
+        assert soup_of(client, more).find(id="when-to-get-help")
 
 
 def test_parser_refuses_a_page_a_person_got_wrong():

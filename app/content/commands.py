@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.content import publishing
+from app.content import get_help, publishing
 from app.content.importer import ArticleFormatError, parse_plain_text
 from app.content.loading import LoadResult, load_directory, upsert_article
 from app.extensions import db
@@ -45,10 +45,15 @@ def _publish_hint(slug: str) -> str:
     help="Folder of Markdown articles (default: CONTENT_DIR, the repository's content/).",
 )
 def load(folder: Path | None) -> None:
-    """Load every Markdown article in content/, updating existing pages in place."""
+    """Load every Markdown article in content/, updating existing pages in place.
+
+    Checks "When to get help" (GET_HELP_FILE) first: every page shows it, so a file
+    that does not parse stops the load, with the reason.
+    """
     folder = folder or Path(current_app.config["CONTENT_DIR"])
     if not folder.is_dir():
         raise click.ClickException(f"No content folder at {folder}.")
+    _check_get_help()
     try:
         results = load_directory(folder)
     except ArticleFormatError as exc:
@@ -57,6 +62,18 @@ def load(folder: Path | None) -> None:
         click.echo(f"No *.md files in {folder}; nothing loaded.")
     for result in results:
         _report(result)
+
+
+def _check_get_help() -> None:
+    """:raise click.ClickException: when GET_HELP_FILE does not parse (a missing file
+    is only a warning: the pages then show no help box)."""
+    path = current_app.config["GET_HELP_FILE"]
+    try:
+        guide = get_help.get_help()
+    except (get_help.GetHelpFormatError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{exc} Nothing was loaded.") from None
+    if guide is None:
+        click.echo(f'Warning: no {path}; pages will show no "Get help now" box.', err=True)
 
 
 @content_cli.command("import")
@@ -121,7 +138,9 @@ def unpublish(slug: str) -> None:
 @content_cli.command("status")
 def status() -> None:
     """List every article: published or draft, its last and next review, and OVERDUE
-    for one past its next review date (its pages say they may be out of date)."""
+    for one past its next review date (its pages say they may be out of date); then
+    whether "When to get help" (GET_HELP_FILE) parses."""
+    _check_get_help()
     today = utcnow().date()
     articles = db.session.scalars(select(Article).order_by(Article.slug)).all()
     if not articles:

@@ -25,6 +25,7 @@ import frontmatter
 import yaml
 
 from app.content.routing import RESERVED, is_valid_slug
+from app.shared import markdown
 from app.shared.validators import describe, hidden_characters
 
 NUMBER_WORDS = {
@@ -65,13 +66,14 @@ MARKDOWN_HEADING = re.compile(
 )
 # "Cat-Cow Stretch: On all fours, ..." (a short capitalised label, then the text)
 PLAIN_ITEM = re.compile(r"^(?P<label>[A-Z][^:.!?]{0,59}):\s+(?P<text>\S.*)$")
-# "- **Cat-cow stretch:** On all fours, ..."
-MARKDOWN_ITEM = re.compile(r"^[-*]\s+\*\*(?P<label>[^*]+?):?\*\*:?\s+(?P<text>\S.*)$")
 FOOTER_START = re.compile(r"^leave a reply\s*$", re.IGNORECASE)
 FOOTER_LINE = re.compile(r"^your email address will not be published", re.IGNORECASE)
 THEMATIC_BREAK = re.compile(r"^(\*\s*){3,}$|^(-\s*){3,}$|^(_\s*){3,}$")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“‘(])")
 MAX_SUMMARY = 300
+# A section's own "Summary:" paragraph: two or three sentences (the column holds 400).
+MAX_SECTION_SUMMARY = 400
+SUMMARY_LINE = re.compile(r"^Summary:\s*(?P<text>.*)$")
 # An address made from a title is at most this long; any article slug at most MAX_SLUG
 # (the column's width).
 MAX_TITLE_SLUG = 60
@@ -129,7 +131,12 @@ class ParsedSource:
 
 @dataclass
 class ParsedRemedy:
-    """One numbered section: title, paragraphs before and after its list, and the list."""
+    """One numbered section: its title and text.
+
+    A plain-text section comes as paragraphs before its list, the list, and paragraphs
+    after it; a Markdown section as its Markdown (``markdown``) and, optionally, the
+    summary its author wrote for the article's overview.
+    """
 
     number: int
     title: str
@@ -137,10 +144,31 @@ class ParsedRemedy:
     body: list[str] = field(default_factory=list)
     items: list[ParsedItem] = field(default_factory=list)
     closing: list[str] = field(default_factory=list)
+    markdown: str | None = None
+    own_summary: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The section as Markdown, the form it is stored and shown in; plain text is
+        escaped, so that it reads exactly as written."""
+        if self.markdown is not None:
+            return self.markdown
+        items = [f"- **{markdown.escape(i.label)}:** {markdown.escape(i.text)}" for i in self.items]
+        blocks = [
+            *map(markdown.escape, self.body),
+            "\n".join(items),
+            *map(markdown.escape, self.closing),
+        ]
+        return "\n\n".join(block for block in blocks if block)
 
     @property
     def summary(self) -> str:
-        """The first sentence of the section, for tables of contents and meta tags."""
+        """The author's summary, or else the section's first sentence: for the article's
+        overview and the page's description."""
+        if self.own_summary:
+            return self.own_summary
+        if self.markdown is not None:
+            return summarise(markdown.plain_text(self.markdown))
         return summarise(self.body or self.closing or [item.text for item in self.items])
 
 
@@ -166,6 +194,8 @@ class ParsedArticle:
     reviewed_by: str | None = None
     next_review_on: date | None = None
     sources: list[ParsedSource] = field(default_factory=list)
+    # The slug of the remedy whose page carries the full "When to get help" section.
+    get_help_in: str | None = None
 
 
 def slug_words(text: str) -> list[str]:
@@ -529,13 +559,17 @@ def parse_markdown(text: str) -> ParsedArticle:
     kept from the public; optionally who wrote it (``author``, with ``author_type:
     organization`` for a team), who reviewed it (``reviewed_by: "NAME, ROLE"``), when
     it is next due for review (``next_review``, after ``reviewed``) and the ``sources``
-    it follows (a list of ``title``, ``url`` and optional ``publisher``); intro
-    paragraphs; sections headed ``## 1. Title {#optional-slug}``; list items
-    ``- **Label:** text``; a thematic break (``***``) before the closing paragraphs.
-    Paragraphs are plain text.
+    it follows (a list of ``title``, ``url`` and optional ``publisher``), and
+    ``get_help_in``, the slug of the section whose page carries the full "When to get
+    help" section.  Then intro paragraphs (plain text); sections headed
+    ``## 1. Title {#optional-slug}``, each optionally opening with a ``Summary: ...``
+    paragraph for the article's overview, then Markdown (``###`` subheadings, lists,
+    links, the site's own images: app.shared.markdown); a thematic break (``***``)
+    before the closing paragraphs (plain text).
 
     :raise ArticleFormatError: for missing front matter keys, bad dates, names or
-        sources, headings out of order, or a file with no sections.
+        sources, headings out of order, a file with no sections, or a section whose
+        Markdown breaks the site's rules.
     """
     try:
         post = frontmatter.loads("\n".join(normalise_text(text)))
@@ -578,6 +612,7 @@ def parse_markdown(text: str) -> ParsedArticle:
 
     remedies = [_markdown_remedy(heading, lines) for heading, lines in sections]
     _unique_slugs(remedies)
+    get_help_in = _get_help_in(meta.get("get_help_in"), remedies)
     slug = str(meta.get("slug") or slugify(str(meta["title"])))
     check_article_slug(slug)
     published = _parse_date(meta["published"], "published")
@@ -598,35 +633,53 @@ def parse_markdown(text: str) -> ParsedArticle:
         reviewed_by=_reviewer(meta.get("reviewed_by")),
         next_review_on=_next_review(meta.get("next_review"), reviewed),
         sources=_sources(meta.get("sources")),
+        get_help_in=get_help_in,
     )
+
+
+def _get_help_in(value: object, remedies: list[ParsedRemedy]) -> str | None:
+    """:raise ArticleFormatError: unless ``get_help_in`` is None or a section's slug."""
+    if value is None:
+        return None
+    slugs = [remedy.slug for remedy in remedies]
+    if value not in slugs:
+        raise ArticleFormatError(
+            f"Front matter 'get_help_in' must be the slug of one of the sections "
+            f"({', '.join(slugs)}), not {value!r}."
+        )
+    return str(value)
 
 
 def _markdown_remedy(heading: re.Match[str], lines: list[str]) -> ParsedRemedy:
+    """Read one section: an optional first paragraph ``Summary: ...`` (for the overview
+    only), then its Markdown.
+
+    :raise ArticleFormatError: naming the section, for a summary that is too long or
+        Markdown that breaks the site's rules (app.shared.markdown.problems).
+    """
     title = heading["title"].strip()
-    remedy = ParsedRemedy(
-        number=section_number(heading["number"]),
+    number = section_number(heading["number"])
+    paragraphs = _paragraphs(lines)
+    own_summary = None
+    if paragraphs and (match := SUMMARY_LINE.match(paragraphs[0])):
+        own_summary = " ".join(match["text"].split())
+        # Drop the summary's lines: up to the first blank line after some text.
+        start = next(i for i, line in enumerate(lines) if line.strip())
+        end = next((i for i in range(start, len(lines)) if not lines[i].strip()), len(lines))
+        lines = lines[end:]
+        if not own_summary or len(own_summary) > MAX_SECTION_SUMMARY:
+            raise ArticleFormatError(
+                f"Section {number}'s summary must be one to {MAX_SECTION_SUMMARY} characters "
+                f"long; it is {len(own_summary)}."
+            )
+    text = "\n".join(lines).strip("\n")
+    found = markdown.problems(text)
+    if found:
+        raise ArticleFormatError(f"Section {number} ({title!r}) has {'; '.join(found)}.")
+    return ParsedRemedy(
+        number=number,
         title=title,
         slug=heading["slug"] or slugify(title),
+        markdown=text,
+        own_summary=own_summary,
     )
-    before: list[str] = []
-    after: list[str] = []
-    in_item = False
-    for line in lines:
-        item = MARKDOWN_ITEM.match(line.strip())
-        if item:
-            remedy.items.append(ParsedItem(item["label"].strip(), item["text"].strip()))
-            in_item = True
-        elif in_item and line[:1].isspace() and line.strip():
-            # An indented line continues the list item above it.
-            last = remedy.items[-1]
-            remedy.items[-1] = ParsedItem(last.label, f"{last.text} {line.strip()}")
-        elif remedy.items:
-            in_item = False
-            after.append(line)
-        else:
-            before.append(line)
-        if not line.strip():
-            in_item = False
-    remedy.body = _paragraphs(before)
-    remedy.closing = _paragraphs(after)
-    return remedy

@@ -17,7 +17,7 @@ from app.content.importer import (
 )
 from app.db import write_transaction
 from app.extensions import db
-from app.models import Article, Comment, Remedy, RemedyItem, utcnow
+from app.models import Article, Comment, Remedy, utcnow
 
 
 class ImportRefused(ArticleFormatError):
@@ -64,7 +64,7 @@ def upsert_article(
         article = db.session.scalar(
             select(Article)
             .where(Article.slug == parsed.slug)
-            .options(selectinload(Article.remedies).selectinload(Remedy.items))
+            .options(selectinload(Article.remedies))
         )
         created = article is None
         if imported and article is not None and article.published:
@@ -93,6 +93,7 @@ def upsert_article(
         article.author = parsed.author
         article.author_organization = parsed.author_organization
         article.next_review_on = parsed.next_review_on
+        article.get_help_in = parsed.get_help_in
         article.sources = [
             {"title": source.title, "url": source.url, "publisher": source.publisher}
             for source in parsed.sources
@@ -174,9 +175,7 @@ def _sync_remedies(article: Article, parsed: list[ParsedRemedy]) -> tuple[int, i
         remedy.slug = source.slug
         remedy.title = source.title
         remedy.summary = source.summary
-        remedy.body = _join(source.body)
-        remedy.closing = _join(source.closing)
-        _sync_items(remedy, source)
+        remedy.text = source.text
         kept.append(remedy)
     article.remedies = kept
     added = sum(match is None for match in matches)
@@ -204,17 +203,6 @@ def _refuse_to_drop_discussed(remedies: list[Remedy]) -> None:
                 f"{counts[remedy.id]} comment(s). Keep its slug ({{#{remedy.slug}}}) on a "
                 "section, or move or delete its comments first. Nothing was changed."
             )
-
-
-def _sync_items(remedy: Remedy, source: ParsedRemedy) -> None:
-    """Update list items in place by position; add or drop the difference."""
-    existing = list(remedy.items)
-    items = []
-    for index, parsed in enumerate(source.items, start=1):
-        item = existing[index - 1] if index <= len(existing) else RemedyItem()
-        item.position, item.label, item.text = index, parsed.label, parsed.text
-        items.append(item)
-    remedy.items = items
 
 
 def load_directory(folder: Path) -> list[LoadResult]:

@@ -28,6 +28,7 @@ from werkzeug.wrappers import Response
 
 from app.comments import remember
 from app.comments.stamps import form_stamp
+from app.content import get_help
 from app.extensions import db
 from app.models import UTCDateTime
 from app.models.content import review_overdue
@@ -184,7 +185,8 @@ def key_for(versions: Versions, number: int) -> tuple:
     the key.  The script root is: a server told to mount the app under a prefix (a
     ``SCRIPT_NAME`` from a proxy) renders every link under it, and that page must never
     reach readers at the root.  Whether the page is past its review date is too: the
-    day it passes, the page must say so.
+    day it passes, the page must say so; and so is the version of "When to get help"
+    (content/get-help.yml), which every page shows.
     """
     return (
         versions.article_id,
@@ -194,6 +196,7 @@ def key_for(versions: Versions, number: int) -> tuple:
         number,
         request.script_root,
         review_overdue(versions.next_review),
+        get_help.version(),
     )
 
 

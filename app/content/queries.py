@@ -47,11 +47,7 @@ def article_by_slug(slug: str, drafts: bool = False) -> Article:
 
     :raise 404: when no article has that slug, or it is a draft and ``drafts`` is false.
     """
-    query = (
-        select(Article)
-        .where(Article.slug == slug)
-        .options(selectinload(Article.remedies).selectinload(Remedy.items))
-    )
+    query = select(Article).where(Article.slug == slug).options(selectinload(Article.remedies))
     if not drafts:
         query = query.where(published_filter())
     article = db.session.scalar(query)

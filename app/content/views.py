@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
 
-from app.content import comment_views, page_cache, queries, seo
+from app.content import comment_views, get_help, page_cache, queries, seo
 from app.extensions import csrf
 from app.shared.origin import absolute_url
 from app.shared.pages import Page, PageAddress, PageKey
 
 bp = Blueprint("content", __name__)
 bp.add_app_template_global(comment_views.posted_notice, "posted_notice")
+bp.add_app_template_global(get_help.shown, "get_help")
+bp.record_once(lambda state: get_help.init_app(state.app))
 
 
 def sees_drafts() -> bool:

@@ -1,7 +1,7 @@
 """Typed SQLAlchemy 2.0 models, one module per area; import them from here."""
 
 from app.models.comments import Comment, CommentStatus
-from app.models.content import Article, Remedy, RemedyItem
+from app.models.content import Article, Remedy
 from app.models.moderation import (
     CommentRevision,
     EmailActionToken,
@@ -23,7 +23,6 @@ __all__ = [
     "ModerationEvent",
     "Moderator",
     "Remedy",
-    "RemedyItem",
     "UTCDateTime",
     "utcnow",
 ]

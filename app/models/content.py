@@ -1,4 +1,4 @@
-"""The article, its remedies and their list items."""
+"""The article and its remedies."""
 
 from __future__ import annotations
 
@@ -59,6 +59,9 @@ class Article(PageState, db.Model):
     next_review_on: Mapped[date | None] = mapped_column(Date)
     # What it follows: [{"title": ..., "url": ..., "publisher": ... or None}, ...].
     sources: Mapped[list[dict]] = mapped_column(JSON, default=list, server_default="[]")
+    # The remedy whose page carries the full "When to get help" section (its slug); the
+    # short box on every page links there.  None: the box stands alone.
+    get_help_in: Mapped[str | None] = mapped_column(String(120))
     # A row written without saying so is a draft: nothing becomes public by accident.
     published: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -103,32 +106,12 @@ class Remedy(PageState, db.Model):
     position: Mapped[int]
     slug: Mapped[str] = mapped_column(String(120))
     title: Mapped[str] = mapped_column(String(200))
+    # Two or three sentences for the article's overview (and the page's description).
     summary: Mapped[str] = mapped_column(String(400))
-    # Paragraphs before the list of items, then paragraphs after it.
-    body: Mapped[str] = mapped_column(Text, default="")
-    closing: Mapped[str] = mapped_column(Text, default="")
+    # The full text, in Markdown (app.shared.markdown): shown on the remedy's own page only.
+    text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     article: Mapped[Article] = relationship(back_populates="remedies")
-    items: Mapped[list[RemedyItem]] = relationship(
-        back_populates="remedy",
-        order_by="RemedyItem.position",
-        cascade="all, delete-orphan",
-    )
 
     def __repr__(self) -> str:
         return f"<Remedy {self.position} {self.slug}>"
-
-
-class RemedyItem(db.Model):
-    """A labelled entry in a remedy's list, such as one stretch or the cold-pack advice."""
-
-    __tablename__ = "remedy_items"
-    __table_args__ = (Index("ix_remedy_items_remedy_position", "remedy_id", "position"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    remedy_id: Mapped[int] = mapped_column(ForeignKey("remedies.id", ondelete="CASCADE"))
-    position: Mapped[int]
-    label: Mapped[str] = mapped_column(String(120))
-    text: Mapped[str] = mapped_column(Text)
-
-    remedy: Mapped[Remedy] = relationship(back_populates="items")

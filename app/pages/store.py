@@ -1,12 +1,11 @@
 """The site's plain pages (About, Editorial policy, Privacy, Contact): Markdown files with
 front matter in PAGES_DIR, parsed on first use and again whenever a file changes.
 
-A page is small and read often, so each process keeps the parsed page and only checks
-the file's modification time and size on each request: an edited page shows at once,
-without a restart or a `flask content load`.
+A page is small and read often: each process keeps it parsed until its file changes
+(``app.shared.filecache``), so an edited page shows at once, without a restart or a
+``flask content load``.
 
-Raw HTML in a page is shown as text, never passed through: the Markdown renderer runs
-with HTML off, and its link check drops ``javascript:`` and similar addresses.  A page
+Raw HTML in a page is shown as text, never passed through (``app.shared.markdown``).  A page
 can quote a few settings (``{setting:IP_RETENTION_DAYS}``), so what it promises follows
 the configuration instead of drifting from it.
 """
@@ -14,18 +13,18 @@ the configuration instead of drifting from it.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from itertools import pairwise
 from pathlib import Path
 
 import frontmatter
 import yaml
 from flask import Flask, current_app
-from markdown_it import MarkdownIt
 from markupsafe import Markup
+
+from app.shared.filecache import FileCache
+from app.shared.markdown import escape, render, renderer
 
 # The pages, in the order the footer and the sitemap list them.  Their slugs are
 # reserved: no article may take one (app.content.routing.RESERVED).
@@ -41,8 +40,6 @@ QUOTABLE_SETTINGS = frozenset(
     }
 )
 SETTING = re.compile(r"\{setting:([A-Za-z0-9_]+)\}")
-# CommonMark lets a backslash escape any ASCII punctuation: a quoted value is text.
-_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 MAX_TITLE = 120
 MAX_SUMMARY = 300
 EXTENSION_KEY = "relief.pages"
@@ -61,11 +58,6 @@ class PlainPage:
     summary: str
     updated: date
     html: Markup
-
-
-def _renderer() -> MarkdownIt:
-    # CommonMark plus tables and strikethrough; raw HTML off: it shows as text.
-    return MarkdownIt("js-default", {"html": False, "linkify": False, "typographer": False})
 
 
 def _text(meta: dict, key: str, limit: int) -> str:
@@ -98,24 +90,9 @@ def _fill_settings(body: str, settings: Mapping[str, object]) -> str:
                 f"{{setting:{name}}} is not a setting a page may quote; these are: "
                 f"{', '.join(sorted(QUOTABLE_SETTINGS))}."
             )
-        return _MARKDOWN_PUNCTUATION.sub(r"\\\1", str(settings.get(name, "")))
+        return escape(str(settings.get(name, "")))
 
     return SETTING.sub(value_of, body)
-
-
-def _give_headings_ids(tokens: list) -> None:
-    """Give each heading an id made from its words ("## Who can see it" -> who-can-see-it),
-    so that a page can link to its own sections and a reader can share one."""
-    taken: set[str] = set()
-    for heading, inline in pairwise(tokens):
-        if heading.type != "heading_open":
-            continue
-        base = re.sub(r"[^a-z0-9]+", "-", inline.content.lower()).strip("-") or "section"
-        anchor, n = base, 2
-        while anchor in taken:
-            anchor, n = f"{base}-{n}", n + 1
-        taken.add(anchor)
-        heading.attrSet("id", anchor)
 
 
 def parse_page(slug: str, text: str, settings: Mapping[str, object]) -> PlainPage:
@@ -134,51 +111,27 @@ def parse_page(slug: str, text: str, settings: Mapping[str, object]) -> PlainPag
     title = _text(meta, "title", MAX_TITLE)
     summary = _text(meta, "summary", MAX_SUMMARY)
     updated = _updated(meta)
-    markdown = _renderer()
-    tokens = markdown.parse(_fill_settings(post.content, settings))
-    if any(token.type == "heading_open" and token.tag == "h1" for token in tokens):
+    body = _fill_settings(post.content, settings)
+    if any(token.type == "heading_open" and token.tag == "h1" for token in renderer().parse(body)):
         raise PageFormatError("Use ## for headings in the body: the title is the only # heading.")
-    _give_headings_ids(tokens)
-    html = markdown.renderer.render(tokens, markdown.options, {})
-    return PlainPage(slug, title, summary, updated, Markup(html))
+    return PlainPage(slug, title, summary, updated, render(body))
 
 
-class PageStore:
-    """The parsed pages of one app, each kept until its file changes."""
-
-    def __init__(self) -> None:
-        self._pages: dict[Path, tuple[tuple, PlainPage]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, folder: Path, slug: str, settings: Mapping[str, object]) -> PlainPage | None:
-        """Return the page ``slug`` from ``folder``, or None when it has no file.
-
-        :raise PageFormatError: naming the file, when it does not parse.
-        """
-        path = Path(folder) / f"{slug}.md"
-        try:
-            stat = path.stat()
-        except (FileNotFoundError, NotADirectoryError):
-            return None
-        version = (stat.st_mtime_ns, stat.st_size, tuple(sorted(settings.items())))
-        with self._lock:
-            cached = self._pages.get(path)
-        if cached is not None and cached[0] == version:
-            return cached[1]
-        try:
-            page = parse_page(slug, path.read_text(encoding="utf-8"), settings)
-        except UnicodeDecodeError:
-            raise PageFormatError(f"{path}: not UTF-8 text.") from None
-        except PageFormatError as exc:
-            raise PageFormatError(f"{path}: {exc}") from None
-        with self._lock:
-            self._pages[path] = (version, page)
-        return page
+def _parse_file(path: Path, text: str, settings: Mapping[str, object]) -> PlainPage:
+    try:
+        return parse_page(path.stem, text, settings)
+    except PageFormatError as exc:
+        raise PageFormatError(f"{path}: {exc}") from None
 
 
 def init_app(app: Flask) -> None:
-    """Give ``app`` its own page store."""
-    app.extensions[EXTENSION_KEY] = PageStore()
+    """Give ``app`` its own cache of parsed pages."""
+    app.extensions[EXTENSION_KEY] = FileCache(_parse_cached)
+
+
+def _parse_cached(path: Path, text: str) -> PlainPage:
+    settings = current_app.config
+    return _parse_file(path, text, {name: settings.get(name) for name in QUOTABLE_SETTINGS})
 
 
 def get_page(slug: str) -> PlainPage | None:
@@ -187,9 +140,13 @@ def get_page(slug: str) -> PlainPage | None:
     :raise PageFormatError: when its file does not parse.
     """
     config = current_app.config
-    settings = {name: config.get(name) for name in sorted(QUOTABLE_SETTINGS)}
-    store: PageStore = current_app.extensions[EXTENSION_KEY]
-    return store.get(config["PAGES_DIR"], slug, settings)
+    settings = tuple((name, config.get(name)) for name in sorted(QUOTABLE_SETTINGS))
+    pages: FileCache[PlainPage] = current_app.extensions[EXTENSION_KEY]
+    path = Path(config["PAGES_DIR"]) / f"{slug}.md"
+    try:
+        return pages.get(path, settings)
+    except UnicodeDecodeError:
+        raise PageFormatError(f"{path}: not UTF-8 text.") from None
 
 
 def published_pages() -> list[PlainPage]:

@@ -62,14 +62,56 @@ def show_form_errors(page: Page, site: str) -> None:
     expect(page.locator("#error-summary")).to_be_focused()
 
 
+def every_page(page: Page, site: str) -> list[str]:
+    """The article and each of its remedy pages, as its table of contents lists them."""
+    page.goto(site + ARTICLE)
+    toc = page.get_by_role("navigation", name="In this article").get_by_role("link")
+    return [ARTICLE] + [link.get_attribute("href") for link in toc.all()]
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_nothing_on_public_pages(page: Page, site, scheme):
     page.emulate_media(color_scheme=scheme)
-    for path in (ARTICLE, REMEDY):
+    paths = every_page(page, site)
+    assert len(paths) == 9
+    for path in paths:
         page.goto(site + path)
         assert_no_violations(page)
     show_form_errors(page, site)
     assert_no_violations(page)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_nothing_on_a_draft_seen_by_a_moderator(page: Page, site, app, moderator, scheme):
+    with app.app_context():
+        from app.content.publishing import unpublish
+
+        unpublish("relieve-back-spasms")
+    page.emulate_media(color_scheme=scheme)
+    log_in(page, site)
+    for path in (ARTICLE, REMEDY):
+        page.goto(site + path)
+        expect(page.locator(".notice--draft")).to_contain_text("Draft: not public")
+        assert_no_violations(page)
+
+
+@pytest.mark.parametrize(("label", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
+def test_the_help_box_is_near_the_top_and_fits_the_screen(browser, site, label, viewport):
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    for path in (ARTICLE, REMEDY):
+        page.goto(site + path)
+        box = page.locator("#get-help")
+        # Above the page's own text, and no page scrolls sideways.
+        top = box.bounding_box()["y"]
+        own_text = page.locator(".remedy-body, .toc").first.bounding_box()["y"]
+        assert top < own_text, path
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], path
+        expect(box.locator("[data-tier]")).to_have_count(3)
+        # The table of contents never breaks a comment count across lines.
+        for count in page.locator(".toc__count").all():
+            assert count.bounding_box()["height"] < 30, count.text_content()
+    context.close()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

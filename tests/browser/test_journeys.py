@@ -53,15 +53,28 @@ def fill_comment(page: Page, text: str, name: str = "Ada", email: str = "ada@exa
 def reader_journey(page: Page, site: str) -> None:
     page.goto(site + "/")
     expect(page.locator("h1")).to_contain_text("How to relieve back spasms")
+    # A worried reader meets "Get help now" before any remedy, most urgent tier first.
+    box = page.locator("#get-help")
+    expect(box.get_by_role("heading", name="Get help now")).to_be_visible()
+    expect(box.locator(".get-help__label").first).to_have_text("Emergency: call now")
+    expect(box).to_contain_text("999 in the UK, 911 in the US, 112 in the EU")
     page.get_by_role("navigation", name="In this article").get_by_role(
-        "link", name="Cold and heat"
+        "link", name="Cold and heat packs"
     ).click()
     expect(page).to_have_url(site + ARTICLE + "cold-and-heat/")
-    expect(page.locator("h1")).to_have_text("Cold and heat")
-    expect(page.get_by_text("Cold packs:")).to_be_visible()
+    expect(page.locator("h1")).to_have_text("Cold and heat packs")
+    expect(page.locator("#get-help")).to_be_visible()
+    expect(page.get_by_text("Never go to sleep lying on a heat pad")).to_be_visible()
     page.get_by_role("link", name=re.compile("Next remedy")).click()
     expect(page).to_have_url(site + ARTICLE + "massage/")
     expect(page.locator("h1")).to_have_text("Massage")
+    # From the comment form, "When to get help" leads to the box, then to the full section.
+    page.locator(".comment-policy").get_by_role("link", name="When to get help").click()
+    expect(page).to_have_url(site + ARTICLE + "massage/#get-help")
+    expect(page.locator("#get-help h2")).to_be_in_viewport()
+    page.locator("#get-help").get_by_role("link", name=re.compile("More about when")).click()
+    expect(page).to_have_url(site + ARTICLE + "when-to-see-a-doctor/#when-to-get-help")
+    expect(page.get_by_role("heading", name="When to get help", exact=True)).to_be_in_viewport()
     page.get_by_role("link", name=re.compile("^Back to the article")).click()
     expect(page).to_have_url(site + ARTICLE)
     expect(page.get_by_role("heading", name="In this article")).to_be_visible()
