@@ -57,6 +57,7 @@ def moderation_context() -> dict:
         "row_actions": row_actions,
         "action_labels": LABELS,
         "page_of": lambda c: Page(c.article, c.remedy),
+        "is_pinned": services.is_pinned,
     }
 
 
@@ -128,6 +129,26 @@ def act(comment_id: int, action: str):
             expected=_status_or_none(expected),
         )
         flash(message, "success")
+    except services.ModerationError as exc:
+        flash(str(exc), "error")
+    return redirect(_back(), code=303)
+
+
+@bp.post("/comments/<id:comment_id>/pin")
+def pin(comment_id: int):
+    """Pin an approved comment above its page's discussion (replacing any other)."""
+    try:
+        flash(services.pin(comment_id, current_user), "success")
+    except services.ModerationError as exc:
+        flash(str(exc), "error")
+    return redirect(_back(), code=303)
+
+
+@bp.post("/comments/<id:comment_id>/unpin")
+def unpin(comment_id: int):
+    """Take a comment down from the top of its page; it stays in its thread."""
+    try:
+        flash(services.unpin(comment_id, current_user), "success")
     except services.ModerationError as exc:
         flash(str(exc), "error")
     return redirect(_back(), code=303)
