@@ -478,3 +478,15 @@ def test_the_log_names_the_author_as_who(app, send, moderator):
     row = soup_of(staff.get("/moderation/log")).select("tbody tr")[0]
     assert own.AUTHOR_ACTOR in row.get_text()
     assert "author edit" in row.get_text()
+
+
+def test_moderators_see_the_earlier_versions_and_who_replaced_them(app, send, moderator):
+    owner, cid = send("First words.")
+    edit(owner, cid, "Second words.")
+    staff = app.test_client()
+    moderator.login(client=staff)
+    section = soup_of(staff.get(f"/moderation/comments/{cid}/edit")).find(
+        "section", class_="revisions"
+    )
+    assert "First words." in section.get_text()
+    assert "by its author" in section.get_text()

@@ -499,6 +499,18 @@ def get_comment(comment_id: int) -> Comment | None:
     return comment if comment is not None and comment.deleted_at is None else None
 
 
+def revisions_of(comment_id: int) -> list[CommentRevision]:
+    """Return what a comment said before each edit (its author's or a moderator's),
+    newest first."""
+    return list(
+        db.session.scalars(
+            select(CommentRevision)
+            .where(CommentRevision.comment_id == comment_id)
+            .order_by(CommentRevision.created_at.desc(), CommentRevision.id.desc())
+        )
+    )
+
+
 def events(number: int, per_page: int) -> Pagination:
     """Return a page of the audit log, newest first (a page past the end: the last)."""
     query = (

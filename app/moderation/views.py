@@ -201,7 +201,12 @@ def edit(comment_id: int):
             return redirect(_back(), code=303)
     status = 422 if form.errors else status
     return render_template(
-        "moderation/edit.html", form=form, comment=comment, conflict=conflict, back=_back()
+        "moderation/edit.html",
+        form=form,
+        comment=comment,
+        conflict=conflict,
+        back=_back(),
+        revisions=services.revisions_of(comment_id),
     ), status
 
 
