@@ -158,6 +158,9 @@ class Config:
     COMMENTS_REMEMBER_DAYS = _env_int("COMMENTS_REMEMBER_DAYS", 365)
     # Days within which a person usually checks a held comment (told to its author).
     COMMENTS_REVIEW_DAYS = _env_int("COMMENTS_REVIEW_DAYS", 2)
+    # Minutes after sending during which the browser that sent a comment may edit or
+    # delete it (0: never).
+    COMMENTS_EDIT_MINUTES = _env_int("COMMENTS_EDIT_MINUTES", 15)
     # --- Moderation ---
     # Comments per page of the moderation queue.
     MODERATION_PER_PAGE = _env_int("MODERATION_PER_PAGE", 20)

@@ -38,6 +38,8 @@ PAGE_IDS = frozenset(
         "reply-title",
         "error-summary",
         "error-summary-title",
+        "pinned-answer",
+        "pinned-answer-title",
     }
 )
 

@@ -56,6 +56,8 @@ def test_anonymous_requests_are_sent_to_login(client, method, path, article, add
 
 POST_ONLY = [
     "/moderation/comments/1/approve",
+    "/moderation/comments/1/pin",
+    "/moderation/comments/1/unpin",
     "/moderation/bulk",
     "/auth/logout",
 ]
@@ -83,6 +85,9 @@ def test_every_state_changing_route_is_post_only_or_a_confirmation_page():
         "content.remedy",
         "content.sitemap",
         "content.robots",
+        # A commenter's own edit form and delete confirmation (test_own_comments.py).
+        "content.edit_comment",
+        "content.delete_comment",
         "auth.login",
         "static",
         "health.healthz",

@@ -61,6 +61,46 @@ def test_no_accepted_email_ever_reaches_a_public_response(app, article, comment_
             assert form not in raw, (url, form)
 
 
+@FIXTURES_OK
+@given(email=st.emails())
+def test_no_email_reaches_an_authors_own_pages_or_a_pinned_answer(
+    app, article, comment_form, moderator, email
+):
+    """The edit and delete pages (the author's and a stranger's view), a refused edit,
+    and the page with the comment pinned at the top never carry the address."""
+    from app.moderation import services
+
+    try:
+        normalised = validate_email(
+            email, check_deliverability=False, test_environment=True
+        ).normalized
+    except EmailNotValidError:
+        return
+    app.config["COMMENTS_MODERATION"] = "none"
+    owner = app.test_client()
+    response = owner.post("/back-spasms/", data=comment_form(email=email, comment="Hello."))
+    if response.status_code != 303:
+        return
+    cid = int(response.headers["Location"].rpartition("#comment-")[2])
+    with app.app_context():
+        services.pin(cid, moderator.record)
+    edit, delete = f"/comments/{cid}/edit", f"/comments/{cid}/delete"
+    answers = [
+        owner.get(edit),
+        owner.post(edit, data={"comment": ""}),  # refused: the form comes back
+        owner.get(delete),
+        owner.post(edit, data={"comment": "Hello, edited.", "version": "stale"}),
+        owner.get("/back-spasms/"),
+    ]
+    stranger = app.test_client()
+    answers += [stranger.get(edit), stranger.post(delete), stranger.get("/back-spasms/")]
+    assert b"pinned-answer" in answers[-1].data
+    for got in answers:
+        raw = got.get_data() + str(got.headers).encode()
+        for form in forms_of(normalised):
+            assert form not in raw, (got.request.path, form)
+
+
 text_values = st.one_of(
     st.text(max_size=300),
     st.text(alphabet=st.characters(codec="utf-8"), max_size=50),
@@ -255,3 +295,33 @@ def test_any_moderation_query_next_or_ids_is_answered_without_a_server_error(
     assert response.status_code == 303
     location = response.headers["Location"]
     assert location.startswith("/") and not location.startswith("//")
+
+
+@FIXTURES_OK
+@given(
+    segment=st.one_of(text_values, st.integers().map(str)),
+    action=st.sampled_from(["edit", "delete"]),
+    method=st.sampled_from(["GET", "POST", "PUT"]),
+    fields=st.lists(
+        st.tuples(
+            st.sampled_from(["comment", "version", "csrf_token", "x"]),
+            st.one_of(text_values, st.binary(max_size=100)),
+        ),
+        max_size=4,
+    ),
+)
+def test_any_own_comment_request_is_answered_without_a_server_error(
+    app, article, add_comment, segment, action, method, fields
+):
+    """Any id, method and form on the author's edit and delete routes: a kind refusal."""
+    add_comment(body="Someone's comment.")
+    raw = segment.encode("utf-8", "surrogatepass")
+    path = f"/comments/{quote_from_bytes(raw, safe='')}/{action}"
+    response = app.test_client().open(
+        path,
+        method=method,
+        data=_form_body(fields),
+        content_type="application/x-www-form-urlencoded",
+    )
+    # 308: an empty id makes "//", which the router merges into one slash.
+    assert response.status_code in {308, 403, 404, 405, 413}, response.status_code

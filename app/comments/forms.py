@@ -208,3 +208,16 @@ class CommentForm(FlaskForm):
     def honeypot_filled(self) -> bool:
         """Whether the hidden honeypot field came back with text in it."""
         return bool((self.fax.data or "").strip())
+
+
+class OwnEditForm(FlaskForm):
+    """A commenter's edit of their own comment: the text only, checked as when sent."""
+
+    comment = comment_field()
+    # What the form was opened on (own.version_of): a save over a moderator's change
+    # since is refused instead of undoing it.
+    version = HiddenField()
+
+
+class OwnDeleteForm(FlaskForm):
+    """The confirmation of deleting one's own comment: its CSRF token only."""

@@ -97,6 +97,10 @@ class ThreadNode:
     reply_to: Comment | None = None
     visible: bool = True  # False: shown as "This comment was removed." (replies kept)
     own_pending: bool = False
+    # Sent by this browser (whatever its status): it may edit or delete it for a while.
+    mine: bool = False
+    # Pinned above the discussion as the team's answer (and shown here in place too).
+    pinned: bool = False
 
 
 @dataclass
@@ -110,6 +114,9 @@ class CommentListing:
     # This browser's own held comments on the page (all pages of threads), shown only
     # to that browser.
     own_held_count: int = 0
+    # The approved comment pinned above the discussion, and the page of its thread.
+    pinned: Comment | None = None
+    pinned_page: int = 1
 
 
 def stored_count(page: PageKey) -> int:
@@ -127,11 +134,13 @@ def list_comments(
     per_page: int = 50,
     max_depth: int = 5,
     owned: frozenset[str] = frozenset(),
+    pinned_id: int | None = None,
 ) -> CommentListing:
     """Return page ``number`` of the page's threads, oldest first, threaded.
 
     A page out of range gives the last page.  A fixed number of queries whatever the
-    thread size: the counts, the page of top-level comments, and their replies.
+    thread size: the counts, the page of top-level comments, and their replies (and,
+    when the page has one, the pinned comment and where its thread is).
     """
     total_roots = _count_roots(page, owned)
     pages = max(1, -(-total_roots // per_page))
@@ -153,8 +162,26 @@ def list_comments(
         )
     )
     replies = _replies(roots, owned)
-    threads = build_threads(roots, replies, max_depth, owned)
-    return CommentListing(threads, number, pages, stored_count(page), own_held_count(page, owned))
+    pinned = pinned_comment(page, pinned_id)
+    threads = build_threads(roots, replies, max_depth, owned, pinned.id if pinned else None)
+    listing = CommentListing(
+        threads, number, pages, stored_count(page), own_held_count(page, owned)
+    )
+    if pinned is not None:
+        listing.pinned = pinned
+        listing.pinned_page = thread_page_of(pinned, per_page, owned)
+    return listing
+
+
+def pinned_comment(page: PageKey, pinned_id: int | None) -> Comment | None:
+    """Return the comment pinned on ``page`` if the public may see it: approved, on
+    this page.  One that was unapproved since stays pinned but is not shown as such."""
+    if pinned_id is None:
+        return None
+    comment = db.session.get(Comment, pinned_id)
+    if comment is None or comment.status is not CommentStatus.APPROVED:
+        return None
+    return comment if PageKey.of(comment) == page else None
 
 
 def own_held_count(page: PageKey, owned: frozenset[str]) -> int:
@@ -202,6 +229,7 @@ def build_threads(
     replies: list[Comment],
     max_depth: int,
     owned: frozenset[str] = frozenset(),
+    pinned_id: int | None = None,
 ) -> list[ThreadNode]:
     """Arrange comments into trees no deeper than ``max_depth``.
 
@@ -212,8 +240,16 @@ def build_threads(
 
     def node_for(comment: Comment, depth: int) -> ThreadNode:
         public = comment.status is CommentStatus.APPROVED
-        own = comment.status in HELD_FOR_OWNER and comment.owner_digest in owned
-        return ThreadNode(comment, depth, visible=public or own, own_pending=own)
+        mine = comment.owner_digest is not None and comment.owner_digest in owned
+        own = mine and comment.status in HELD_FOR_OWNER
+        return ThreadNode(
+            comment,
+            depth,
+            visible=public or own,
+            own_pending=own,
+            mine=mine and (public or own),
+            pinned=public and comment.id == pinned_id,
+        )
 
     nodes: dict[int, ThreadNode] = {}
     holder_of: dict[int, ThreadNode] = {}  # comment id -> node whose children list holds it

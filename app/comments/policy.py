@@ -252,3 +252,39 @@ def decide(submission: Submission, history: AuthorHistory, settings: PolicySetti
         if decision is not None:
             return decision
     raise AssertionError("moderation_mode always decides")  # pragma: no cover
+
+
+# How much an edit may tighten a comment's status: never from held back to public.
+_STRICTNESS = {
+    CommentStatus.APPROVED: 0,
+    CommentStatus.PENDING: 1,
+    CommentStatus.SPAM: 2,
+    CommentStatus.TRASH: 3,
+}
+
+
+def all_held(_sub: Submission, _h: AuthorHistory, s: PolicySettings) -> Decision | None:
+    """When every comment waits for a person, so does every edit of a public one."""
+    if s.mode is ModerationMode.ALL:
+        return Decision(CommentStatus.PENDING, "all comments are held")
+    return None
+
+
+# What an author's edit is checked against: the text rules of a new comment.  The form
+# timing and the author's history were settled when the comment was first sent.
+EDIT_CHECKS: tuple[Check, ...] = (disallowed_word, too_many_links, moderation_word, all_held)
+
+
+def decide_edit(
+    submission: Submission, current: CommentStatus, settings: PolicySettings
+) -> Decision | None:
+    """Return the stricter status an author's edit leads to, or None if it stays.
+
+    An edit can hold a published comment again (links, moderation words) or send it to
+    spam (disallowed words); it never makes a held comment public.
+    """
+    for check in EDIT_CHECKS:
+        decision = check(submission, AuthorHistory(), settings)
+        if decision is not None and _STRICTNESS[decision.status] > _STRICTNESS[current]:
+            return Decision(decision.status, f"edited by its author: {decision.reason}")
+    return None

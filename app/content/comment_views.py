@@ -7,6 +7,8 @@ comment.
 
 from __future__ import annotations
 
+import time
+
 from flask import (
     current_app,
     flash,
@@ -20,7 +22,7 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from app.comments import listing as threads
-from app.comments import remember, stamps
+from app.comments import own, remember, stamps
 from app.comments import services as comments
 from app.comments.forms import CommentForm
 from app.comments.policy import CommentRefused, FloodLimited
@@ -35,6 +37,11 @@ from app.shared.urls import parse_id
 # id names a row, a secret proves it was this browser that sent it).
 OWN_COMMENTS = "own_comment_keys"
 MAX_OWN = 50
+# Session key: [secret, deadline] of each comment this browser sent that it may still
+# edit or delete (published ones too); dropped once past, so that the browser gets the
+# shared cached pages again.  The deadline is a hint: the database's time decides.
+EDITABLE = "editable_comment_keys"
+MAX_EDITABLE = 20
 POSTED = "posted:"  # flash categories of notices shown inside the comment they are about
 CSRF_MESSAGE = (
     "Your session expired, or the form was sent from another page, so we could not take "
@@ -46,13 +53,73 @@ def _own_secrets() -> list[str]:
     return [k for k in session.get(OWN_COMMENTS, ()) if isinstance(k, str)]
 
 
+def _usable(entry) -> bool:
+    return (
+        isinstance(entry, list)
+        and len(entry) == 2
+        and isinstance(entry[0], str)
+        and isinstance(entry[1], int | float)
+        and not isinstance(entry[1], bool)
+    )
+
+
+def _editable_entries() -> list[list]:
+    """The [secret, deadline] pairs of the comments this browser may still change.
+
+    Expired (and malformed) pairs are dropped from the session as they are met.
+    """
+    raw = session.get(EDITABLE)
+    if raw is None:
+        return []
+    entries = raw if isinstance(raw, list) else []
+    now = time.time()
+    kept = [entry for entry in entries if _usable(entry) and entry[1] > now]
+    if not kept:
+        session.pop(EDITABLE, None)
+    elif kept != entries:
+        session[EDITABLE] = kept
+    return kept
+
+
 def owned_comments() -> frozenset[str]:
-    """Return the owner digests of the comments this browser session sent."""
-    return comments.owner_digests(_own_secrets())
+    """Return the owner digests of the comments this browser session sent: its held
+    comments, and those it may still edit or delete."""
+    secrets = [*_own_secrets(), *(secret for secret, _ in _editable_entries())]
+    return comments.owner_digests(secrets)
 
 
 def _remember_own(secret: str) -> None:
-    session[OWN_COMMENTS] = [*_own_secrets(), secret][-MAX_OWN:]
+    secrets = _own_secrets()
+    if secret not in secrets:
+        session[OWN_COMMENTS] = [*secrets, secret][-MAX_OWN:]
+
+
+def _remember_editable(secret: str, comment: Comment) -> None:
+    deadline = own.deadline_of(comment).timestamp()
+    if deadline > time.time():
+        session[EDITABLE] = [*_editable_entries(), [secret, deadline]][-MAX_EDITABLE:]
+
+
+def keep_own_held(comment: Comment) -> None:
+    """Let this browser go on seeing its comment after an edit held it again."""
+    for secret, _ in _editable_entries():
+        if comments.owner_digest(secret) == comment.owner_digest:
+            _remember_own(secret)
+
+
+def forget_own(digest: str) -> None:
+    """Drop the secret of a comment this browser deleted from its session."""
+    secrets = _own_secrets()
+    kept = [s for s in secrets if comments.owner_digest(s) != digest]
+    if len(kept) != len(secrets):
+        session[OWN_COMMENTS] = kept
+    entries = _editable_entries()
+    still = [entry for entry in entries if comments.owner_digest(entry[0]) != digest]
+    if len(still) != len(entries):
+        if still:
+            session[EDITABLE] = still
+        else:
+            session.pop(EDITABLE, None)
 
 
 def page_number() -> int:
@@ -121,6 +188,7 @@ def _render(page: Page, form: CommentForm | None, stamp: str | None = None) -> t
         per_page=config["COMMENTS_PER_PAGE"],
         max_depth=config["COMMENTS_THREAD_DEPTH"],
         owned=owned_comments(),
+        pinned_id=(page.remedy or page.article).pinned_comment_id,
     )
     previous, following = page.neighbours
     html = render_template(
@@ -197,6 +265,7 @@ def posted_notice(comment_id: int) -> tuple[str, str] | None:
 def _after_comment(
     page: PageAddress, form: CommentForm, comment: Comment, owner_secret: str
 ) -> Response:
+    _remember_editable(owner_secret, comment)
     # The notice is shown inside the new comment, where the redirect scrolls to.
     if comment.status is CommentStatus.APPROVED:
         flash("Thank you: your comment is published.", posted_category("success", comment.id))

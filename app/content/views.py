@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
 
-from app.content import comment_views, get_help, page_cache, queries, seo
+from app.comments import own
+from app.content import comment_views, get_help, own_comment_views, page_cache, queries, seo
 from app.extensions import csrf
 from app.shared.origin import absolute_url
 from app.shared.pages import Page, PageAddress, PageKey
@@ -13,11 +14,15 @@ from app.shared.pages import Page, PageAddress, PageKey
 bp = Blueprint("content", __name__)
 bp.add_app_template_global(comment_views.posted_notice, "posted_notice")
 bp.add_app_template_global(get_help.shown, "get_help")
+bp.add_app_template_global(own.minutes_left, "edit_minutes_left")
+bp.add_app_template_global(own.seconds_left, "edit_seconds_left")
 bp.record_once(lambda state: get_help.init_app(state.app))
 
 
+@bp.app_template_global("can_moderate")
 def sees_drafts() -> bool:
-    """Whether this visitor may see draft articles: a logged-in moderator."""
+    """Whether this visitor may see draft articles (and pin comments from a page): a
+    logged-in moderator."""
     return current_user.is_authenticated
 
 
@@ -63,6 +68,23 @@ def remedy(article_slug: str, remedy_slug: str):
     if cached is not None:
         return cached
     return comment_views.show(Page(*queries.remedy_page(article_slug, remedy_slug, sees_drafts())))
+
+
+@bp.route("/comments/<id:comment_id>/edit", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own token, to answer kindly and keep the text
+def edit_comment(comment_id: int):
+    """Edit one's own comment, from the browser that sent it, for COMMENTS_EDIT_MINUTES.
+
+    Refused with a page that says why (another browser, an unknown id, too late).
+    """
+    return own_comment_views.edit(comment_id)
+
+
+@bp.route("/comments/<id:comment_id>/delete", methods=["GET", "POST"])
+@csrf.exempt  # as above
+def delete_comment(comment_id: int):
+    """Confirm, then delete one's own comment (same rules as editing)."""
+    return own_comment_views.delete(comment_id)
 
 
 def address(article_slug: str, remedy_slug: str | None) -> PageAddress:

@@ -103,8 +103,9 @@ class Comment(db.Model):
     # so that the thread holds together ("This comment was removed.").
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    article: Mapped[Article] = relationship()
-    remedy: Mapped[Remedy | None] = relationship()
+    # foreign_keys: pages point back at comments too (their pinned comment).
+    article: Mapped[Article] = relationship(foreign_keys=[article_id])
+    remedy: Mapped[Remedy | None] = relationship(foreign_keys=[remedy_id])
     parent: Mapped[Comment | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
     moderator: Mapped[Moderator | None] = relationship()
 

@@ -26,6 +26,11 @@ class PageState:
     # read by every worker.
     cache_version: Mapped[int] = mapped_column(default=1, server_default="1")
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The comment a moderator pinned above the discussion (the team's answer), one per
+    # page; shown only while it is approved.  use_alter: comments point at pages too.
+    pinned_comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="SET NULL", use_alter=True)
+    )
 
 
 class Article(PageState, db.Model):

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -59,6 +59,11 @@ class ModerationAction(enum.Enum):
     REPLY = "reply"
     EMPTY_SPAM = "empty_spam"
     ERASE = "erase"  # a commenter's data removed on request (flask comments erase)
+    PIN = "pin"  # shown above the discussion as the team's answer
+    UNPIN = "unpin"
+    # Done by a comment's author, from the browser that sent it, within the edit window.
+    AUTHOR_EDIT = "author_edit"
+    AUTHOR_DELETE = "author_delete"
 
 
 class ModerationEvent(db.Model):
@@ -83,7 +88,7 @@ class ModerationEvent(db.Model):
 
 
 class CommentRevision(db.Model):
-    """What a comment said before a moderator edited it."""
+    """What a comment said before a moderator (or its author) edited it."""
 
     __tablename__ = "comment_revisions"
 
@@ -98,6 +103,8 @@ class CommentRevision(db.Model):
     author_website: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # True when the comment's author made the edit (from the browser that sent it).
+    by_author: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class LoginFailure(db.Model):

@@ -23,12 +23,14 @@ from app.crypto import digest_of
 from app.db import write_transaction
 from app.extensions import db
 from app.models import (
+    Article,
     Comment,
     CommentRevision,
     CommentStatus,
     ModerationAction,
     ModerationEvent,
     Moderator,
+    Remedy,
     utcnow,
 )
 from app.moderation.actions import PAST_TENSE, REPLYABLE, ActionNotAllowed, next_status
@@ -298,6 +300,64 @@ def reply(parent_id: int, moderator: Moderator, body: str) -> Comment:
     return comment
 
 
+def _page_row(comment: Comment) -> Article | Remedy:
+    """The article or remedy row of the page a comment is on (where its pin is kept)."""
+    if comment.remedy_id is None:
+        return db.session.get(Article, comment.article_id, with_for_update=True)
+    return db.session.get(Remedy, comment.remedy_id, with_for_update=True)
+
+
+def is_pinned(comment: Comment) -> bool:
+    """Whether ``comment`` is its page's pinned comment (shown only while approved)."""
+    row = comment.remedy if comment.remedy_id is not None else comment.article
+    return row is not None and row.pinned_comment_id == comment.id
+
+
+def pin(comment_id: int, moderator: Moderator) -> str:
+    """Pin an approved comment above its page's discussion, replacing any other pinned
+    there; return a sentence saying what happened.
+
+    :raise ModerationError: when the comment is gone or not approved.
+    """
+    now = utcnow()
+    with write_transaction():
+        comment = _locked(comment_id)
+        if comment.status is not CommentStatus.APPROVED:
+            raise ModerationError(
+                f"Only an approved comment can be pinned; comment {comment_id} is "
+                f"{comment.status.value}."
+            )
+        row = _page_row(comment)
+        previous = row.pinned_comment_id
+        if previous == comment.id:
+            return f"Comment {comment_id} is already pinned at the top of its page."
+        row.pinned_comment_id = comment.id
+        detail = "pinned at the top of its page"
+        if previous is not None:
+            detail += f", in place of comment {previous}"
+        _log(moderator, ModerationAction.PIN, comment, detail)
+        touch_pages([PageKey.of(comment)], now)
+    replaced = f" It replaces comment {previous}." if previous is not None else ""
+    return f"Comment {comment_id} is pinned at the top of its page.{replaced}"
+
+
+def unpin(comment_id: int, moderator: Moderator) -> str:
+    """Take a comment down from the top of its page (it stays in its thread).
+
+    :raise ModerationError: when the comment is gone or not pinned.
+    """
+    now = utcnow()
+    with write_transaction():
+        comment = _locked(comment_id)
+        row = _page_row(comment)
+        if row.pinned_comment_id != comment.id:
+            raise ModerationError(f"Comment {comment_id} is not pinned.")
+        row.pinned_comment_id = None
+        _log(moderator, ModerationAction.UNPIN, comment, "unpinned")
+        touch_pages([PageKey.of(comment)], now)
+    return f"Comment {comment_id} is no longer pinned."
+
+
 # --- Reading -------------------------------------------------------------------------
 
 
@@ -437,6 +497,18 @@ def get_comment(comment_id: int) -> Comment | None:
     """Return a comment that has not been deleted, or None."""
     comment = db.session.get(Comment, comment_id)
     return comment if comment is not None and comment.deleted_at is None else None
+
+
+def revisions_of(comment_id: int) -> list[CommentRevision]:
+    """Return what a comment said before each edit (its author's or a moderator's),
+    newest first."""
+    return list(
+        db.session.scalars(
+            select(CommentRevision)
+            .where(CommentRevision.comment_id == comment_id)
+            .order_by(CommentRevision.created_at.desc(), CommentRevision.id.desc())
+        )
+    )
 
 
 def events(number: int, per_page: int) -> Pagination:

@@ -57,6 +57,7 @@ def moderation_context() -> dict:
         "row_actions": row_actions,
         "action_labels": LABELS,
         "page_of": lambda c: Page(c.article, c.remedy),
+        "is_pinned": services.is_pinned,
     }
 
 
@@ -133,6 +134,26 @@ def act(comment_id: int, action: str):
     return redirect(_back(), code=303)
 
 
+@bp.post("/comments/<id:comment_id>/pin")
+def pin(comment_id: int):
+    """Pin an approved comment above its page's discussion (replacing any other)."""
+    try:
+        flash(services.pin(comment_id, current_user), "success")
+    except services.ModerationError as exc:
+        flash(str(exc), "error")
+    return redirect(_back(), code=303)
+
+
+@bp.post("/comments/<id:comment_id>/unpin")
+def unpin(comment_id: int):
+    """Take a comment down from the top of its page; it stays in its thread."""
+    try:
+        flash(services.unpin(comment_id, current_user), "success")
+    except services.ModerationError as exc:
+        flash(str(exc), "error")
+    return redirect(_back(), code=303)
+
+
 @bp.route("/comments/<id:comment_id>/delete", methods=["GET", "POST"])
 def delete(comment_id: int):
     """Confirm, then delete a spam or trashed comment for good."""
@@ -180,7 +201,12 @@ def edit(comment_id: int):
             return redirect(_back(), code=303)
     status = 422 if form.errors else status
     return render_template(
-        "moderation/edit.html", form=form, comment=comment, conflict=conflict, back=_back()
+        "moderation/edit.html",
+        form=form,
+        comment=comment,
+        conflict=conflict,
+        back=_back(),
+        revisions=services.revisions_of(comment_id),
     ), status
 
 
