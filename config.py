@@ -158,6 +158,11 @@ class Config:
     COMMENTS_REMEMBER_DAYS = _env_int("COMMENTS_REMEMBER_DAYS", 365)
     # Days within which a person usually checks a held comment (told to its author).
     COMMENTS_REVIEW_DAYS = _env_int("COMMENTS_REVIEW_DAYS", 2)
+    # Reports from this many readers, each from a different client network, hold a
+    # published comment back for a moderator at once (0: reports never hold a comment).
+    COMMENTS_REPORTS_TO_HOLD = _env_int("COMMENTS_REPORTS_TO_HOLD", 3)
+    # Reports one client network may send in an hour, over all comments (0: no limit).
+    COMMENTS_REPORTS_PER_HOUR = _env_int("COMMENTS_REPORTS_PER_HOUR", 10)
     # --- Moderation ---
     # Comments per page of the moderation queue.
     MODERATION_PER_PAGE = _env_int("MODERATION_PER_PAGE", 20)

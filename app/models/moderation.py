@@ -59,6 +59,8 @@ class ModerationAction(enum.Enum):
     REPLY = "reply"
     EMPTY_SPAM = "empty_spam"
     ERASE = "erase"  # a commenter's data removed on request (flask comments erase)
+    HOLD = "hold"  # held back by the site itself (reports from several readers)
+    DISMISS_REPORTS = "dismiss_reports"
 
 
 class ModerationEvent(db.Model):
