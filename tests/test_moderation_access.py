@@ -83,6 +83,8 @@ def test_every_state_changing_route_is_post_only_or_a_confirmation_page():
         "content.remedy",
         "content.sitemap",
         "content.robots",
+        "content.report",
+        "content.report_sent",
         "auth.login",
         "static",
         "health.healthz",

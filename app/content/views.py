@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
 
-from app.content import comment_views, get_help, page_cache, queries, seo
+from app.content import comment_views, get_help, page_cache, queries, report_views, seo
 from app.extensions import csrf
 from app.shared.origin import absolute_url
 from app.shared.pages import Page, PageAddress, PageKey
@@ -13,6 +13,7 @@ from app.shared.pages import Page, PageAddress, PageKey
 bp = Blueprint("content", __name__)
 bp.add_app_template_global(comment_views.posted_notice, "posted_notice")
 bp.add_app_template_global(get_help.shown, "get_help")
+bp.add_app_template_global(report_views.report_url, "report_url")
 bp.record_once(lambda state: get_help.init_app(state.app))
 
 
@@ -63,6 +64,22 @@ def remedy(article_slug: str, remedy_slug: str):
     if cached is not None:
         return cached
     return comment_views.show(Page(*queries.remedy_page(article_slug, remedy_slug, sees_drafts())))
+
+
+@bp.route("/report/<id:comment_id>", methods=["GET", "POST"])
+@csrf.exempt  # the report form checks its own token, to answer kindly and keep the note
+def report(comment_id: int):
+    """Show the form to report a published comment; a POST sends the report.
+
+    :raise 404: (a kind page) for any comment the public may not report.
+    """
+    return report_views.report(comment_id)
+
+
+@bp.get("/report/sent")
+def report_sent():
+    """Thank a reader for a report."""
+    return report_views.sent()
 
 
 def address(article_slug: str, remedy_slug: str | None) -> PageAddress:
