@@ -6,7 +6,7 @@ Field names (``reason``, ``note``) are a public contract, like the comment form'
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, TextAreaField
+from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, ValidationError
 
 from app.comments.forms import MaxLength, normalise_text
@@ -30,7 +30,7 @@ class ReportForm(FlaskForm):
 
     reason = RadioField(
         "Why are you reporting this comment?",
-        choices=[(reason.value, reason.label) for reason in ReportReason],
+        choices=[SelectChoice(reason.value, reason.label) for reason in ReportReason],
         validators=[InputRequired(REASON_MISSING)],
         # An unknown choice reads as none (validate_reason): "Not a valid choice" means
         # nothing to a reader, and only a hand-made request can send one.
