@@ -608,6 +608,13 @@ def test_reports_go_with_their_comment(app, reader, article, add_comment):
         assert db.session.scalar(select(func.count()).select_from(CommentReport)) == 0
 
 
+def test_the_privacy_page_and_robots_txt_know_the_report_pages(client):
+    privacy = " ".join(soup_of(client.get("/privacy/")).get_text().split())
+    assert "relief_reporter" in privacy
+    assert "What we keep when you report a comment" in privacy
+    assert "Disallow: /report/" in client.get("/robots.txt").get_data(as_text=True)
+
+
 # --- Services, directly ----------------------------------------------------------------
 
 

@@ -113,5 +113,5 @@ def sitemap() -> Response:
 def robots() -> Response:
     """Allow crawling of public pages and point to the sitemap."""
     sitemap_url = absolute_url(url_for("content.sitemap"))
-    body = f"User-agent: *\nDisallow: /moderation/\nSitemap: {sitemap_url}\n"
+    body = f"User-agent: *\nDisallow: /moderation/\nDisallow: /report/\nSitemap: {sitemap_url}\n"
     return Response(body, mimetype="text/plain")

@@ -109,9 +109,7 @@ def moderator_dismisses(page: Page, base: str, comment_id: int) -> None:
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_a_moderator_sees_the_reports_and_dismisses_them(
-    browser, site, app, moderator, javascript
-):
+def test_a_moderator_sees_the_reports_and_dismisses_them(browser, site, app, moderator, javascript):
     base, comment_id = site
     hold_by_reports(app, comment_id)
     context = browser.new_context(java_script_enabled=javascript)
