@@ -29,6 +29,7 @@ from app.models import (
     utcnow,
 )
 from app.shared.urls import MAX_ID
+from tests.test_hostile_urls import HOSTILE_NEXT, assert_safe_redirect
 from tests.test_properties import FIXTURES_OK, _form_body, text_values
 
 PAGE = "/back-spasms/"
@@ -536,6 +537,26 @@ def test_dismissing_nothing_or_a_missing_comment_is_explained(
     assert client.post("/moderation/comments/x/dismiss-reports").status_code == 404
 
 
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_dismissing_with_a_hostile_next_is_done_once_and_goes_to_the_queue(
+    app, client, reader, article, add_comment, moderator, target
+):
+    comment_id = add_comment()
+    report(reader(), comment_id)
+    moderator.login()
+    url = f"/moderation/comments/{comment_id}/dismiss-reports"
+    response = client.post(url, data={"next": target})
+    assert_safe_redirect(response)
+    assert client.post(url, data={"next": target}).status_code == 303  # nothing left
+    with app.app_context():
+        events = db.session.scalars(
+            select(ModerationEvent).where(
+                ModerationEvent.action == ModerationAction.DISMISS_REPORTS
+            )
+        ).all()
+    assert len(events) == 1
+
+
 def test_dismissing_needs_a_csrf_token(app, client, reader, article, add_comment, moderator):
     comment_id = add_comment()
     report(reader(), comment_id)
@@ -631,6 +652,40 @@ def test_a_simultaneous_repeat_caught_by_the_unique_rule_counts_once(app, articl
         finally:
             reports._already_reported = original
     assert outcome == reports.ReportOutcome(stored=False)
+    assert len(stored_reports(app)) == 1
+
+
+def test_simultaneous_reports_hold_the_comment_once(app, article, add_comment):
+    """On PostgreSQL transactions run side by side: the comment's row lock makes each
+    report see the ones before it, so the hold happens once and later ones are refused."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    comment_id = add_comment()
+
+    def send(n):
+        return report(app.test_client(), comment_id, ip=f"198.51.100.{n + 1}").status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = sorted(pool.map(send, range(8)))
+    assert answers == [303] * 3 + [404] * 5
+    assert len(stored_reports(app)) == 3
+    with app.app_context():
+        holds = db.session.scalars(
+            select(ModerationEvent).where(ModerationEvent.action == ModerationAction.HOLD)
+        ).all()
+    assert len(holds) == 1
+
+
+def test_simultaneous_reports_from_one_network_count_once(app, article, add_comment):
+    from concurrent.futures import ThreadPoolExecutor
+
+    comment_id = add_comment()
+
+    def send(_):
+        return report(app.test_client(), comment_id, ip="203.0.113.50").status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert set(pool.map(send, range(8))) == {303}
     assert len(stored_reports(app)) == 1
 
 

@@ -148,7 +148,10 @@ def report_comment(comment_id: int, new: NewReport, now: datetime | None = None)
         with write_transaction():
             # One network's reports take turns, so the throttle counts each of them.
             serialise_on(f"report-from:{network or 'unknown'}")
-            comment = db.session.get(Comment, comment_id, with_for_update=True)
+            # Read afresh under the lock: the view's earlier copy may be out of date.
+            comment = db.session.get(
+                Comment, comment_id, with_for_update=True, populate_existing=True
+            )
             if not is_reportable(comment):
                 raise NotReportable()
             _check_throttle(network, now, config["COMMENTS_REPORTS_PER_HOUR"])
