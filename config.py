@@ -161,6 +161,11 @@ class Config:
     # Minutes after sending during which the browser that sent a comment may edit or
     # delete it (0: never).
     COMMENTS_EDIT_MINUTES = _env_int("COMMENTS_EDIT_MINUTES", 15)
+    # Reports from this many readers, each from a different client network, hold a
+    # published comment back for a moderator at once (0: reports never hold a comment).
+    COMMENTS_REPORTS_TO_HOLD = _env_int("COMMENTS_REPORTS_TO_HOLD", 3)
+    # Reports one client network may send in an hour, over all comments (0: no limit).
+    COMMENTS_REPORTS_PER_HOUR = _env_int("COMMENTS_REPORTS_PER_HOUR", 10)
     # --- Moderation ---
     # Comments per page of the moderation queue.
     MODERATION_PER_PAGE = _env_int("MODERATION_PER_PAGE", 20)

@@ -84,7 +84,7 @@ def test_queue_shows_pending_newest_first_with_everything_a_moderator_needs(
     reply_link = rows[0].find("dt", string="In reply to").find_next("a")
     assert reply_link["href"] == f"{PUBLIC}#comment-{parent}"
     tabs = {a.get_text(" ", strip=True) for a in soup.select("nav.tabs a")}
-    assert tabs == {"Pending 2", "Approved 1", "Spam 0", "Trash 0"}
+    assert tabs == {"Pending 2", "Approved 1", "Spam 0", "Trash 0", "Reported 0"}
     assert soup.select_one(".site-nav .badge").get_text() == "2"
 
 

@@ -88,6 +88,8 @@ def test_every_state_changing_route_is_post_only_or_a_confirmation_page():
         # A commenter's own edit form and delete confirmation (test_own_comments.py).
         "content.edit_comment",
         "content.delete_comment",
+        "content.report",
+        "content.report_sent",
         "auth.login",
         "static",
         "health.healthz",

@@ -9,7 +9,7 @@ from bs4 import BeautifulSoup
 from email_validator import EmailNotValidError, validate_email
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.comments.forms import normalise_text
 from app.extensions import db
@@ -53,10 +53,15 @@ def test_no_accepted_email_ever_reaches_a_public_response(app, article, comment_
     with app.app_context():
         db.session.execute(update(Comment).values(status=CommentStatus.APPROVED))
         db.session.commit()
+        ids = db.session.scalars(select(Comment.id)).all()
     reader = app.test_client()
-    for url in PUBLIC:
+    # Reporting a comment: its report page, the answer to a report and the thanks.
+    reported = reader.post(f"/report/{ids[-1]}", data={"reason": "abuse"})
+    thanks = reported.headers.get("Location", "/report/sent")
+    for url in [*PUBLIC, *(f"/report/{i}" for i in ids), thanks]:
         got = reader.get(url)
         raw = got.get_data() + str(got.headers).encode()
+        raw += reported.get_data() + str(reported.headers).encode()
         for form in forms_of(normalised):
             assert form not in raw, (url, form)
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import selectinload, undefer
 
+from app.comments.reports import forget_networks
 from app.comments.services import remove_for_good, touch_pages
 from app.crypto import cipher, digest_of
 from app.db import write_transaction
@@ -40,7 +41,7 @@ def anonymise_ip(ip: str) -> str:
 
 def purge_ips(days: int, now: datetime | None = None) -> int:
     """Anonymise the IP address and drop the user agent and the rate-limit network of
-    comments older than ``days``;
+    comments older than ``days``, and the network of reports about comments;
     delete old login failures and used or expired email links.  Return comments changed.
     """
     now = now or utcnow()
@@ -60,6 +61,7 @@ def purge_ips(days: int, now: datetime | None = None) -> int:
                 .values(ip=anonymise_ip(ip), user_agent=None, client_net=None)
             )
         db.session.execute(delete(LoginFailure).where(LoginFailure.created_at < cutoff))
+        forget_networks(cutoff)  # readers' reports keep their network no longer either
         db.session.execute(delete(EmailActionToken).where(EmailActionToken.expires_at < now))
     return len(rows)
 

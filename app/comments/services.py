@@ -25,7 +25,15 @@ from app.comments.signals import comment_held
 from app.crypto import digest_of
 from app.db import serialise_on, write_transaction
 from app.extensions import db
-from app.models import Article, Comment, CommentRevision, CommentStatus, Remedy, utcnow
+from app.models import (
+    Article,
+    Comment,
+    CommentReport,
+    CommentRevision,
+    CommentStatus,
+    Remedy,
+    utcnow,
+)
 from app.netaddr import client_network
 from app.shared.pages import PageKey
 
@@ -288,7 +296,7 @@ def remove_for_good(comment: Comment, now: datetime) -> None:
 
     The tombstone keeps the thread whole ("This comment was removed.") but holds no
     personal data: name, email, website, text, IP and user agent are cleared, and its
-    earlier versions are deleted.
+    earlier versions and the reports about it are deleted.
     """
     has_replies = db.session.scalar(
         select(exists().where(Comment.parent_id == comment.id, Comment.deleted_at.is_(None)))
@@ -308,3 +316,5 @@ def remove_for_good(comment: Comment, now: datetime) -> None:
     comment.user_agent = None
     comment.owner_digest = None
     db.session.execute(delete(CommentRevision).where(CommentRevision.comment_id == comment.id))
+    # Readers' notes about it may quote it.
+    db.session.execute(delete(CommentReport).where(CommentReport.comment_id == comment.id))

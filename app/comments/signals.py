@@ -9,5 +9,6 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-# A new comment waits for a moderator: ``comment_held.send(app, comment_id=...)``.
+# A comment waits for a moderator (a new one, or one held back after readers' reports):
+# ``comment_held.send(app, comment_id=...)``.
 comment_held = _signals.signal("comment-held")

@@ -6,7 +6,15 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
 
 from app.comments import own
-from app.content import comment_views, get_help, own_comment_views, page_cache, queries, seo
+from app.content import (
+    comment_views,
+    get_help,
+    own_comment_views,
+    page_cache,
+    queries,
+    report_views,
+    seo,
+)
 from app.extensions import csrf
 from app.shared.origin import absolute_url
 from app.shared.pages import Page, PageAddress, PageKey
@@ -16,6 +24,7 @@ bp.add_app_template_global(comment_views.posted_notice, "posted_notice")
 bp.add_app_template_global(get_help.shown, "get_help")
 bp.add_app_template_global(own.minutes_left, "edit_minutes_left")
 bp.add_app_template_global(own.seconds_left, "edit_seconds_left")
+bp.add_app_template_global(report_views.report_url, "report_url")
 bp.record_once(lambda state: get_help.init_app(state.app))
 
 
@@ -87,6 +96,22 @@ def delete_comment(comment_id: int):
     return own_comment_views.delete(comment_id)
 
 
+@bp.route("/report/<id:comment_id>", methods=["GET", "POST"])
+@csrf.exempt  # the report form checks its own token, to answer kindly and keep the note
+def report(comment_id: int):
+    """Show the form to report a published comment; a POST sends the report.
+
+    :raise 404: (a kind page) for any comment the public may not report.
+    """
+    return report_views.report(comment_id)
+
+
+@bp.get("/report/sent")
+def report_sent():
+    """Thank a reader for a report."""
+    return report_views.sent()
+
+
 def address(article_slug: str, remedy_slug: str | None) -> PageAddress:
     """The page a comment is sent to, found with one light query.
 
@@ -118,5 +143,5 @@ def sitemap() -> Response:
 def robots() -> Response:
     """Allow crawling of public pages and point to the sitemap."""
     sitemap_url = absolute_url(url_for("content.sitemap"))
-    body = f"User-agent: *\nDisallow: /moderation/\nSitemap: {sitemap_url}\n"
+    body = f"User-agent: *\nDisallow: /moderation/\nDisallow: /report/\nSitemap: {sitemap_url}\n"
     return Response(body, mimetype="text/plain")

@@ -10,11 +10,13 @@ from app.models.moderation import (
     ModerationEvent,
     Moderator,
 )
+from app.models.reports import CommentReport, ReportReason
 from app.models.types import UTCDateTime, utcnow
 
 __all__ = [
     "Article",
     "Comment",
+    "CommentReport",
     "CommentRevision",
     "CommentStatus",
     "EmailActionToken",
@@ -23,6 +25,7 @@ __all__ = [
     "ModerationEvent",
     "Moderator",
     "Remedy",
+    "ReportReason",
     "UTCDateTime",
     "utcnow",
 ]

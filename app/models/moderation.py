@@ -64,6 +64,8 @@ class ModerationAction(enum.Enum):
     # Done by a comment's author, from the browser that sent it, within the edit window.
     AUTHOR_EDIT = "author_edit"
     AUTHOR_DELETE = "author_delete"
+    HOLD = "hold"  # held back by the site itself (reports from several readers)
+    DISMISS_REPORTS = "dismiss_reports"
 
 
 class ModerationEvent(db.Model):

@@ -56,7 +56,7 @@ def _message_for(comment: Comment, moderator: Moderator, token_id: str):
         f"{LABELS[action]}: {action_url(token_id, action)}" for action in EMAIL_ACTIONS
     )
     body = (
-        f"A new comment is waiting for moderation on \u201c{page.title}\u201d.\n\n"
+        f"A comment is waiting for moderation on \u201c{page.title}\u201d.\n\n"
         f"Page: {absolute_url(page.url())}\n"
         f"Name: {comment.author_name}\n"
         f"Why it is held: {comment.reason}\n\n"

@@ -18,6 +18,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased, joinedload, undefer
 
+from app.comments import reports
 from app.comments.services import build_comment, remove_for_good, touch_pages
 from app.crypto import digest_of
 from app.db import write_transaction
@@ -358,16 +359,56 @@ def unpin(comment_id: int, moderator: Moderator) -> str:
     return f"Comment {comment_id} is no longer pinned."
 
 
+def dismiss_reports(comment_id: int, moderator: Moderator) -> str:
+    """Dismiss the readers' reports on a comment; return a sentence saying so.
+
+    The comment keeps its status: one held by reports stays held until a moderator
+    approves it, as any held comment.  Dismissed reports no longer count towards a hold.
+
+    :raise ModerationError: when the comment is gone or has no open reports (another
+        moderator dismissed them meanwhile).
+    """
+    now = utcnow()
+    with write_transaction():
+        comment = _locked(comment_id)
+        count = reports.dismiss_open_reports(comment.id, moderator.id, now)
+        if not count:
+            raise ModerationError(
+                f"Comment {comment_id} has no reports left to dismiss: someone may have "
+                "dismissed them meanwhile."
+            )
+        noun = "report" if count == 1 else "reports"
+        _log(moderator, ModerationAction.DISMISS_REPORTS, comment, f"{count} {noun} dismissed")
+        held = comment.status is CommentStatus.PENDING
+    message = f"{count} {noun} on comment {comment_id} dismissed."
+    if held:
+        message += " The comment is still held: approve it if it can be published."
+    return message
+
+
 # --- Reading -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class QueueFilter:
-    """What the moderator asked the queue for."""
+    """What the moderator asked the queue for.
+
+    ``reported``: the "Reported" tab, comments with reports awaiting a decision, in
+    whatever status (``status`` is then ignored).
+    """
 
     status: CommentStatus = CommentStatus.PENDING
     page: PageKey | None = None
     search: str = ""
+    reported: bool = False
+
+    @property
+    def tab(self) -> str:
+        """The tab's name in the URL (``?status=``)."""
+        return REPORTED_TAB if self.reported else self.status.value
+
+
+REPORTED_TAB = "reported"
 
 
 @dataclass
@@ -462,12 +503,15 @@ def queue(filters: QueueFilter, number: int, per_page: int) -> QueuePage:
     Not ``db.paginate``: its count would walk every comment of the tab on each view,
     where the unfiltered tabs reuse the cached tab counts.
     """
-    conditions = [Comment.status == filters.status, Comment.deleted_at.is_(None)]
+    if filters.reported:
+        conditions = list(reports.open_reports_filter())
+    else:
+        conditions = [Comment.status == filters.status, Comment.deleted_at.is_(None)]
     if filters.page is not None:
         conditions.append(filters.page.clause())
     if filters.search.strip():
         conditions.append(_search_clause(filters.search))
-    if filters.page is None and not filters.search.strip():
+    if filters.page is None and not filters.search.strip() and not filters.reported:
         total = status_counts()[filters.status]
     else:
         total = db.session.scalar(select(func.count()).select_from(Comment).where(*conditions))

@@ -19,6 +19,7 @@ from flask import (
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app.comments import reports
 from app.content import queries as content
 from app.models import CommentStatus, ModerationAction
 from app.moderation import services
@@ -31,6 +32,13 @@ bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
 # Actions a single button does at once; deleting goes through a confirmation page.
 SINGLE_ACTIONS = {a.value: a for a in TRANSITIONS if a is not ModerationAction.DELETE}
+# The "Reported" tab mixes published and held comments: its bulk actions are those that
+# apply to either (each is done where it applies, and skipped elsewhere).
+REPORTED_BULK = [
+    action
+    for action, (sources, _) in TRANSITIONS.items()
+    if sources & {CommentStatus.PENDING, CommentStatus.APPROVED}
+]
 
 
 @bp.before_request
@@ -70,13 +78,16 @@ def _status_or_none(value: str | None) -> CommentStatus | None:
 
 
 def _filters() -> services.QueueFilter:
+    tab = request.args.get("status", "pending")
     try:
-        status = CommentStatus(request.args.get("status", "pending"))
+        status = CommentStatus(tab)
     except ValueError:
         status = CommentStatus.PENDING
     # NUL and other control characters cannot match anything (and PostgreSQL refuses NUL).
     search = "".join(ch for ch in request.args.get("q", "") if ch.isprintable())
-    return services.QueueFilter(status=status, page=_page_key(), search=search)
+    return services.QueueFilter(
+        status=status, page=_page_key(), search=search, reported=tab == services.REPORTED_TAB
+    )
 
 
 def _page_key() -> PageKey | None:
@@ -110,8 +121,20 @@ def queue():
         filters=filters,
         listing=listing,
         articles=content.published_articles(drafts=True),
-        bulk_actions=allowed_actions(filters.status),
+        bulk_actions=REPORTED_BULK if filters.reported else allowed_actions(filters.status),
+        reports=reports.reports_for([c.id for c in listing.items]),
+        reported_count=reports.reported_count(),
     )
+
+
+@bp.post("/comments/<id:comment_id>/dismiss-reports")
+def dismiss_reports(comment_id: int):
+    """Dismiss the readers' reports on a comment (its status stays as it is)."""
+    try:
+        flash(services.dismiss_reports(comment_id, current_user), "success")
+    except services.ModerationError as exc:
+        flash(str(exc), "error")
+    return redirect(_back(), code=303)
 
 
 @bp.post("/comments/<id:comment_id>/<action>")
