@@ -158,6 +158,8 @@ class Config:
     COMMENTS_REMEMBER_DAYS = _env_int("COMMENTS_REMEMBER_DAYS", 365)
     # Days within which a person usually checks a held comment (told to its author).
     COMMENTS_REVIEW_DAYS = _env_int("COMMENTS_REVIEW_DAYS", 2)
+    # Approved comments in each Atom feed (a page's, and the whole site's), newest first.
+    COMMENTS_FEED_SIZE = _env_int("COMMENTS_FEED_SIZE", 50)
     # --- Moderation ---
     # Comments per page of the moderation queue.
     MODERATION_PER_PAGE = _env_int("MODERATION_PER_PAGE", 20)

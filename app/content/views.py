@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
 
-from app.content import comment_views, get_help, page_cache, queries, seo
+from app.content import comment_views, feeds, get_help, page_cache, queries, seo
 from app.extensions import csrf
 from app.shared.origin import absolute_url
 from app.shared.pages import Page, PageAddress, PageKey
@@ -13,6 +13,7 @@ from app.shared.pages import Page, PageAddress, PageKey
 bp = Blueprint("content", __name__)
 bp.add_app_template_global(comment_views.posted_notice, "posted_notice")
 bp.add_app_template_global(get_help.shown, "get_help")
+bp.add_app_template_global(feeds.links, "comment_feeds")
 bp.record_once(lambda state: get_help.init_app(state.app))
 
 
@@ -83,6 +84,30 @@ def address(article_slug: str, remedy_slug: str | None) -> PageAddress:
 
     key = PageKey(versions.article_id, versions.remedy_id)
     return PageAddress(article_slug, remedy_slug, key, load)
+
+
+@bp.get("/comments.atom")
+def site_feed() -> Response:
+    """The newest approved comments on every published page, as an Atom feed."""
+    return feeds.respond(feeds.site_head())
+
+
+@bp.get("/<article_slug:slug>/feed.atom")
+def article_feed(slug: str) -> Response:
+    """The newest approved comments on an article's own page, as an Atom feed.
+
+    :raise 404: for an unknown slug or a draft (whoever asks).
+    """
+    return feeds.respond(feeds.page_head(slug, None))
+
+
+@bp.get("/<article_slug:article_slug>/<slug:remedy_slug>/feed.atom")
+def remedy_feed(article_slug: str, remedy_slug: str) -> Response:
+    """The newest approved comments on a remedy's page, as an Atom feed.
+
+    :raise 404: when either slug is unknown, or the article is a draft.
+    """
+    return feeds.respond(feeds.page_head(article_slug, remedy_slug))
 
 
 @bp.get("/sitemap.xml")
