@@ -166,6 +166,8 @@ class Config:
     COMMENTS_REPORTS_TO_HOLD = _env_int("COMMENTS_REPORTS_TO_HOLD", 3)
     # Reports one client network may send in an hour, over all comments (0: no limit).
     COMMENTS_REPORTS_PER_HOUR = _env_int("COMMENTS_REPORTS_PER_HOUR", 10)
+    # Approved comments in each Atom feed (a page's, and the whole site's), newest first.
+    COMMENTS_FEED_SIZE = _env_int("COMMENTS_FEED_SIZE", 50)
     # --- Moderation ---
     # Comments per page of the moderation queue.
     MODERATION_PER_PAGE = _env_int("MODERATION_PER_PAGE", 20)

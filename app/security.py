@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 from app.shared import origin
 
@@ -37,9 +38,22 @@ def add_security_headers(response: Response, hsts: bool) -> Response:
     return response
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, never saved on a response that any cache may keep
+    (``Cache-Control: public``, such as a comment feed): that response must carry
+    nobody's cookie, nor a ``Vary: Cookie`` that would split the cache per visitor.
+    A view that marks its response public must therefore not change the session."""
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if response.cache_control.public:
+            return
+        super().save_session(app, session, response)
+
+
 def init_app(app: Flask) -> None:
     """Add the headers to every response; HSTS only where cookies are Secure; keep
-    redirects on SITE_URL."""
+    redirects on SITE_URL; keep cookies off responses that caches share."""
+    app.session_interface = SessionInterface()
     hsts = bool(app.config.get("SESSION_COOKIE_SECURE"))
     app.after_request(lambda response: add_security_headers(response, hsts))
     origin.init_app(app)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from app.comments.forms import normalise_text
+from app.crypto import digest_of
 from app.extensions import db
 from app.models import Comment, CommentStatus
 from app.shared.urls import MAX_ID, parse_id, safe_next
@@ -21,7 +22,17 @@ FIXTURES_OK = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-PUBLIC = ["/", "/back-spasms/", "/back-spasms/remedy-2/", "/sitemap.xml", "/robots.txt"]
+PUBLIC = [
+    "/",
+    "/back-spasms/",
+    "/back-spasms/remedy-2/",
+    "/sitemap.xml",
+    "/robots.txt",
+    # The Atom feeds: the site's, and the pages' (the comment is on /back-spasms/).
+    "/comments.atom",
+    "/back-spasms/feed.atom",
+    "/back-spasms/remedy-2/feed.atom",
+]
 
 
 def forms_of(email: str) -> list[bytes]:
@@ -54,6 +65,7 @@ def test_no_accepted_email_ever_reaches_a_public_response(app, article, comment_
         db.session.execute(update(Comment).values(status=CommentStatus.APPROVED))
         db.session.commit()
         ids = db.session.scalars(select(Comment.id)).all()
+        keyed = digest_of(normalised).encode()  # the stored blind index
     reader = app.test_client()
     # Reporting a comment: its report page, the answer to a report and the thanks.
     reported = reader.post(f"/report/{ids[-1]}", data={"reason": "abuse"})
@@ -62,8 +74,10 @@ def test_no_accepted_email_ever_reaches_a_public_response(app, article, comment_
         got = reader.get(url)
         raw = got.get_data() + str(got.headers).encode()
         raw += reported.get_data() + str(reported.headers).encode()
-        for form in forms_of(normalised):
+        for form in [*forms_of(normalised), keyed]:
             assert form not in raw, (url, form)
+        if url in ("/comments.atom", "/back-spasms/feed.atom"):
+            assert b'<content type="text">Hello.</content>' in raw  # the comment is there
 
 
 @FIXTURES_OK
@@ -192,6 +206,9 @@ def test_any_form_post_is_answered_without_a_server_error(
             "/sitemap.xml",
             "/email-action/x",
             "/moderation/",
+            "/comments.atom",
+            "/back-spasms/feed.atom",
+            "/back-spasms/remedy-1/feed.atom",
         ]
     ),
     params=st.lists(

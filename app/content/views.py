@@ -8,6 +8,7 @@ from flask_login import current_user
 from app.comments import own
 from app.content import (
     comment_views,
+    feeds,
     get_help,
     own_comment_views,
     page_cache,
@@ -25,6 +26,7 @@ bp.add_app_template_global(get_help.shown, "get_help")
 bp.add_app_template_global(own.minutes_left, "edit_minutes_left")
 bp.add_app_template_global(own.seconds_left, "edit_seconds_left")
 bp.add_app_template_global(report_views.report_url, "report_url")
+bp.add_app_template_global(feeds.links, "comment_feeds")
 bp.record_once(lambda state: get_help.init_app(state.app))
 
 
@@ -130,6 +132,30 @@ def address(article_slug: str, remedy_slug: str | None) -> PageAddress:
 
     key = PageKey(versions.article_id, versions.remedy_id)
     return PageAddress(article_slug, remedy_slug, key, load)
+
+
+@bp.get("/comments.atom")
+def site_feed() -> Response:
+    """The newest approved comments on every published page, as an Atom feed."""
+    return feeds.respond(feeds.site_head())
+
+
+@bp.get("/<article_slug:slug>/feed.atom")
+def article_feed(slug: str) -> Response:
+    """The newest approved comments on an article's own page, as an Atom feed.
+
+    :raise 404: for an unknown slug or a draft (whoever asks).
+    """
+    return feeds.respond(feeds.page_head(slug, None))
+
+
+@bp.get("/<article_slug:article_slug>/<slug:remedy_slug>/feed.atom")
+def remedy_feed(article_slug: str, remedy_slug: str) -> Response:
+    """The newest approved comments on a remedy's page, as an Atom feed.
+
+    :raise 404: when either slug is unknown, or the article is a draft.
+    """
+    return feeds.respond(feeds.page_head(article_slug, remedy_slug))
 
 
 @bp.get("/sitemap.xml")
