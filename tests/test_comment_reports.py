@@ -205,7 +205,7 @@ def test_one_ipv6_network_counts_once(app, reader, article, add_comment):
     comment_id = add_comment()
     report(reader(), comment_id, ip="2001:db8:1:2::1")
     report(reader(), comment_id, ip="2001:db8:1:2:ffff::9")
-    assert [r.client_net for r in stored_reports(app)] == ["2001:db8:1:2::/64"]
+    assert [r.client_net for r in stored_reports(app)] == ["2001:db8:1::/48"]
 
 
 def test_three_distinct_networks_hold_the_comment_at_once(app, reader, article, add_comment):
@@ -730,3 +730,39 @@ def test_any_report_post_is_answered_without_a_server_error(
         assert response.status_code in {404, 413}
     if response.status_code in {400, 422, 429}:
         assert soup_of(response).find(id="error-summary")
+
+
+def test_one_person_cannot_hold_a_comment_from_three_of_their_own_ipv6_64s(
+    app, reader, article, add_comment
+):
+    """A home connection is often a /48 or a /56: its /64s are one reader here."""
+    comment_id = add_comment()
+    for subnet in ("0", "1", "2"):
+        report(reader(), comment_id, ip=f"2001:db8:abcd:{subnet}::1")
+    assert comment_row(app, comment_id).status is CommentStatus.APPROVED
+    assert len(stored_reports(app)) == 1
+
+
+def test_reports_from_ports_of_one_address_count_once(app, reader, article, add_comment):
+    comment_id = add_comment()
+    for port in (40001, 40002, 40003):
+        report(reader(), comment_id, ip=f"203.0.113.5:{port}")
+    assert comment_row(app, comment_id).status is CommentStatus.APPROVED
+    assert len(stored_reports(app)) == 1
+
+
+def test_the_teams_reply_is_never_held_by_readers_alone(
+    app, reader, article, add_comment, moderator
+):
+    with app.app_context():
+        from app.models import Moderator
+
+        moderator_id = db.session.scalar(select(Moderator.id))
+    comment_id = add_comment(body="The team's careful answer.")
+    with app.app_context():
+        db.session.get(Comment, comment_id).moderator_id = moderator_id
+        db.session.commit()
+    for ip in ("198.51.100.1", "198.51.100.2", "198.51.100.3"):
+        report(reader(), comment_id, ip=ip)
+    assert comment_row(app, comment_id).status is CommentStatus.APPROVED
+    assert len(stored_reports(app)) == 3  # waiting in the Reported tab for a moderator

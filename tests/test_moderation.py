@@ -497,6 +497,8 @@ def test_audit_log_has_pages_and_a_page_past_the_end_shows_the_last(app, client,
     _, last = details("/moderation/log?page=2")
     assert len(last) == 5
     assert details("/moderation/log?page=99")[1] == last
+    # Larger than any database integer: still the last page, never a server error.
+    assert details("/moderation/log?page=99999999999999999999")[1] == last
 
 
 def test_moderation_pages_are_not_cached(client, mod):

@@ -17,6 +17,7 @@ from app.models import (
     Comment,
     CommentRevision,
     CommentStatus,
+    ModerationAction,
     ModerationEvent,
 )
 
@@ -271,19 +272,17 @@ def test_a_moderators_change_meanwhile_is_not_undone(app, send, moderator):
     response = owner.post(
         f"/comments/{cid}/edit", data={**fields, "comment": "Call me on 555 0100, evenings."}
     )
+    # A moderator's redaction stands: the author can no longer change the comment, and
+    # is told why, with what they typed shown back.
     assert response.status_code == 409
-    soup = soup_of(response)
-    assert "changed meanwhile" in soup.find(id="error-summary").get_text()
-    assert soup.find("textarea", id="comment").get_text().strip() == (
-        "Call me on 555 0100, evenings."
-    )
-    assert "Call me [removed]." in soup.find(id="current-version").get_text()
+    text = soup_of(response).get_text(" ")
+    assert "A moderator has already acted on this comment" in text
+    assert "Call me on 555 0100, evenings." in text
     assert comment(app, cid).body == "Call me [removed]."
-    # Saving again, knowingly, replaces it.
-    again = {i["name"]: i.get("value", "") for i in soup.select("form input[name]")}
-    again["comment"] = "Call me, please."
-    assert owner.post(f"/comments/{cid}/edit", data=again).status_code == 303
-    assert comment(app, cid).body == "Call me, please."
+    assert owner.post(f"/comments/{cid}/delete").status_code == 409
+    assert comment(app, cid).body == "Call me [removed]."
+    # And the links are gone from the page.
+    assert not soup_of(owner.get(URL)).find("a", href=f"/comments/{cid}/edit")
 
 
 def test_a_comment_trashed_meanwhile_can_no_longer_be_edited(app, send):
@@ -490,3 +489,51 @@ def test_moderators_see_the_earlier_versions_and_who_replaced_them(app, send, mo
     )
     assert "First words." in section.get_text()
     assert "by its author" in section.get_text()
+
+
+def test_an_approved_or_pinned_comment_stays_as_the_moderator_approved_it(app, send, moderator):
+    """Review finding: an author rewrote a comment after a moderator approved and
+    pinned it ("see https://evil.example for the real cure")."""
+    owner, cid = send("Heat helped me on the first day.")
+    fields = edit_form(owner, cid)
+    with app.app_context():
+        from app.moderation import services
+
+        if comment(app, cid).status is not CommentStatus.APPROVED:
+            services.act(cid, ModerationAction.APPROVE, moderator.record)
+        services.pin(cid, moderator.record)
+    refused = owner.post(
+        f"/comments/{cid}/edit", data={**fields, "comment": "See the real cure elsewhere."}
+    )
+    assert refused.status_code == 409
+    assert comment(app, cid).body == "Heat helped me on the first day."
+
+
+def test_a_moderator_never_approves_words_they_did_not_see(app, client, send, moderator):
+    """Review finding: the author edited a held comment after the moderator loaded the
+    queue; Approve published the new words."""
+    owner, cid = send("A harmless first comment.", held=True)
+    assert comment(app, cid).status is CommentStatus.PENDING
+    moderator.login(client=client)
+    queue = soup_of(client.get("/moderation/"))
+    seen = queue.find("button", formaction=f"/moderation/comments/{cid}/approve")["value"]
+    marker = queue.find("input", attrs={"name": f"seen-edit-{cid}"})["value"]
+    fields = edit_form(owner, cid)
+    assert (
+        owner.post(
+            f"/comments/{cid}/edit", data={**fields, "comment": "Stop your medication now."}
+        ).status_code
+        == 303
+    )
+    client.post(f"/moderation/comments/{cid}/approve", data={"expected": seen})
+    assert comment(app, cid).status is CommentStatus.PENDING
+    client.post(
+        "/moderation/bulk",
+        data={
+            "ids": [str(cid)],
+            "action": "approve",
+            "seen_status": "pending",
+            f"seen-edit-{cid}": marker,
+        },
+    )
+    assert comment(app, cid).status is CommentStatus.PENDING

@@ -115,8 +115,25 @@ def deadline_of(comment: Comment) -> datetime:
 
 def seconds_left(comment: Comment, now: datetime | None = None) -> int:
     """Whole seconds the author still has to change ``comment`` (0 when none)."""
+    if comment.moderated_at is not None:
+        return 0
     left = (deadline_of(comment) - (now or utcnow())).total_seconds()
     return max(0, int(left))
+
+
+class ModeratorActed(ChangeRefused):
+    """A moderator has acted on the comment (approved, edited or pinned it): what they
+    approved is what stays."""
+
+    title = "A moderator has already looked at this comment"
+    http_status = 409
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A moderator has already acted on this comment, so it can no longer be "
+            "changed here. If something in it needs correcting or removing, write to us "
+            "from the Contact page."
+        )
 
 
 def minutes_left(comment: Comment, now: datetime | None = None) -> int:
@@ -147,6 +164,8 @@ def _check(comment: Comment | None, owned: frozenset[str], now: datetime) -> Com
         refusal = TimeIsUp(minutes)
     elif comment.deleted_at is not None or comment.status not in CHANGEABLE:
         refusal = NoLongerChangeable()
+    elif comment.moderated_at is not None:
+        refusal = ModeratorActed()
     if refusal is not None:
         refusal.comment = comment
         raise refusal

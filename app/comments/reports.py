@@ -142,7 +142,9 @@ def report_comment(comment_id: int, new: NewReport, now: datetime | None = None)
     """
     now = now or utcnow()
     config = current_app.config
-    network = client_network(new.ip)
+    # Per /48 for IPv6: one person may hold hundreds of /64s, and enough reports hold
+    # someone else's comment.
+    network = client_network(new.ip, ipv6_prefix=48)
     digest = browser_digest(new.browser_key)
     try:
         with write_transaction():
@@ -217,9 +219,18 @@ def open_report_count(comment_id: int) -> int:
     return db.session.scalar(query) or 0
 
 
+def _is_pinned(comment: Comment) -> bool:
+    page = comment.remedy if comment.remedy_id is not None else comment.article
+    return page is not None and page.pinned_comment_id == comment.id
+
+
 def _hold_if_reported(comment: Comment, threshold: int, now: datetime) -> bool:
     """Send a published comment back to the queue once ``threshold`` readers reported it."""
     if threshold <= 0 or comment.status is not CommentStatus.APPROVED:
+        return False
+    if comment.is_site_reply or _is_pinned(comment):
+        # The team's own words are never taken down by readers alone: their reports
+        # wait in the Reported tab for a moderator.
         return False
     count = open_report_count(comment.id)
     if count < threshold:

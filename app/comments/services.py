@@ -126,7 +126,9 @@ def build_comment(
         created_at=now,
         approved_at=now if status is CommentStatus.APPROVED else None,
         ip=ip,
-        client_net=client_network(ip),
+        # Every reader's comment counts under some client (an unreadable address is
+        # "unknown"); the team's replies under none.
+        client_net=None if moderator_id is not None else client_network(ip),
         user_agent=(user_agent or "")[:MAX_USER_AGENT] or None,
         owner_digest=owner_digest(owner_secret) if owner_secret else None,
         moderator_id=moderator_id,

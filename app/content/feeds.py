@@ -355,10 +355,14 @@ def respond(head: FeedHead) -> Response:
     """
     response = Response(content_type=CONTENT_TYPE)
     response.set_etag(head.etag)
-    response.last_modified = head.changed
+    # The site feed's newest change can go back in time (an article withdrawn): a date
+    # would then keep a withdrawn page's comments in readers' copies. Its ETag decides.
+    changed = head.changed if head.page is not None else None
+    if changed is not None:
+        response.last_modified = changed
     response.cache_control.public = True
     response.cache_control.max_age = MAX_AGE_SECONDS
-    if not is_resource_modified(request.environ, etag=head.etag, last_modified=head.changed):
+    if not is_resource_modified(request.environ, etag=head.etag, last_modified=changed):
         response.status_code = 304
         return response
     config = current_app.config

@@ -96,6 +96,9 @@ class Comment(db.Model):
         ForeignKey("moderators.id", ondelete="SET NULL")
     )
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When a moderator last acted on it (approved, edited, pinned it...): from then on
+    # its author can no longer change it.
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # SHA-256 of the random secret kept by the browser that sent the comment: it lets
     # that browser (and no other) see the comment while it is held.
     owner_digest: Mapped[str | None] = mapped_column(String(64))

@@ -53,6 +53,10 @@ class ConflictingChange(ModerationError):
 def _log(
     moderator: Moderator, action: ModerationAction, comment: Comment | None, detail: str = ""
 ) -> None:
+    if comment is not None:
+        # From now on its author can no longer change it (app.comments.own): they must
+        # not undo a moderator's edit, nor rewrite what a moderator approved or pinned.
+        comment.moderated_at = utcnow()
     db.session.add(
         ModerationEvent(
             moderator_id=moderator.id,
@@ -62,6 +66,12 @@ def _log(
             detail=detail,
         )
     )
+
+
+def edit_marker(comment: Comment) -> str:
+    """What identifies the version of a comment's text a moderator saw: when its author
+    last edited it ("" when never)."""
+    return comment.edited_at.isoformat() if comment.edited_at else ""
 
 
 def _locked(comment_id: int) -> Comment:
@@ -101,12 +111,16 @@ def act(
     moderator: Moderator,
     expected: CommentStatus | None = None,
     detail: str = "",
+    seen_edit: str | None = None,
 ) -> str:
     """Apply ``action`` to one comment; return a sentence saying what happened.
 
     :param expected: the status the moderator saw; if the comment has moved on since,
         nothing changes and :class:`ConflictingChange` says so (two moderators on one
         comment: the first wins, the second is told).
+    :param seen_edit: :func:`edit_marker` of the comment as the moderator saw it; if
+        its author edited it since, nothing changes: nobody approves words they never
+        read.
     :raise ModerationError: when the comment is gone, changed, or the action does not
         apply to it.
     """
@@ -117,6 +131,11 @@ def act(
             raise ConflictingChange(
                 f"Someone changed this comment meanwhile: it is now {comment.status.value}. "
                 "Nothing was done; please check it again."
+            )
+        if seen_edit is not None and edit_marker(comment) != seen_edit:
+            raise ConflictingChange(
+                "Its author edited this comment after you loaded the page. Nothing was "
+                "done: read it again before you act on it."
             )
         try:
             _apply(comment, action, moderator, now, detail)
@@ -155,12 +174,16 @@ def act_on_many(
     action: ModerationAction,
     moderator: Moderator,
     expected: CommentStatus | None = None,
+    seen_edits: dict[int, str] | None = None,
 ) -> BulkResult:
     """Apply ``action`` to every comment in ``ids`` it applies to, in one transaction.
 
     ``expected`` is the status the moderator saw the comments in (the queue's tab): a
-    comment that another moderator moved since is left alone, as single actions do.
+    comment that another moderator moved since is left alone, as single actions do; so
+    is one whose author edited it since the moderator saw it (``seen_edits``: each
+    comment's :func:`edit_marker` then).
     """
+    seen_edits = seen_edits or {}
     now = utcnow()
     done = skipped = changed = 0
     with write_transaction():
@@ -174,7 +197,8 @@ def act_on_many(
         )
         skipped = len(set(ids)) - len(comments)
         for comment in comments:
-            if expected is not None and comment.status is not expected:
+            edited = comment.id in seen_edits and edit_marker(comment) != seen_edits[comment.id]
+            if (expected is not None and comment.status is not expected) or edited:
                 changed += 1
                 continue
             try:
@@ -562,7 +586,7 @@ def events(number: int, per_page: int) -> Pagination:
         .options(joinedload(ModerationEvent.comment))
         .order_by(ModerationEvent.created_at.desc(), ModerationEvent.id.desc())
     )
-    page = db.paginate(query, page=max(1, number), per_page=per_page, error_out=False)
+    page = db.paginate(query, page=min(max(1, number), 10**6), per_page=per_page, error_out=False)
     if page.page > max(1, page.pages):
         page = db.paginate(query, page=page.pages, per_page=per_page, error_out=False)
     return page

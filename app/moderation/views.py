@@ -66,6 +66,7 @@ def moderation_context() -> dict:
         "action_labels": LABELS,
         "page_of": lambda c: Page(c.article, c.remedy),
         "is_pinned": services.is_pinned,
+        "edit_marker": services.edit_marker,
     }
 
 
@@ -143,13 +144,15 @@ def act(comment_id: int, action: str):
     chosen = SINGLE_ACTIONS.get(action)
     if chosen is None:
         abort(404)
-    expected = request.form.get("expected")
+    # "pending|2026-11-30T01:02:03+00:00": the status and the edit the moderator saw.
+    expected, _, seen_edit = request.form.get("expected", "").partition("|")
     try:
         message = services.act(
             comment_id,
             chosen,
             current_user,
             expected=_status_or_none(expected),
+            seen_edit=seen_edit if "|" in request.form.get("expected", "") else None,
         )
         flash(message, "success")
     except services.ModerationError as exc:
@@ -275,7 +278,10 @@ def bulk():
         return render_template(
             "moderation/confirm_delete.html", comments=comments, back=_back(), seen=seen
         )
-    result = services.act_on_many(ids, action, current_user, expected=seen)
+    seen_edits = {
+        i: request.form[f"seen-edit-{i}"] for i in ids if f"seen-edit-{i}" in request.form
+    }
+    result = services.act_on_many(ids, action, current_user, expected=seen, seen_edits=seen_edits)
     flash(result.message(action), "success")
     return redirect(_back(), code=303)
 
