@@ -106,7 +106,6 @@ class MailPool:
                 self._pid = os.getpid()
             return self._executor
 
-
     def close(self) -> None:
         """Wait for the running jobs and take no more (an app being thrown away)."""
         with self._lock:
