@@ -180,32 +180,27 @@ def yours(visit: managing.Visit):
     )
 
 
-@bp.get("/manage/yours/<id:comment_id>/delete")
+@bp.route("/manage/yours/<id:comment_id>/delete", methods=["GET", "POST"])
 @with_visit
 def delete_one(visit: managing.Visit, comment_id: int):
-    """Ask before deleting one comment.
+    """GET: ask before deleting one comment.  POST: delete it (a placeholder stays where
+    replies hang on it).
 
-    :raise 404: when the comment is not stored under this address.
+    :raise 404: on GET, when the comment is not stored under this address.
     """
-    comment = next(
-        (c for c in managing.overview(visit.digest).comments if c.id == comment_id), None
-    )
+    if request.method == "POST":
+        try:
+            managing.delete_one(visit.digest, comment_id)
+        except managing.NotYours:
+            flash("That comment was not found: it may have been deleted already.", "error")
+        else:
+            flash("Your comment was deleted.", "success")
+        return redirect(url_for(".yours"), code=303)
+    mine = managing.overview(visit.digest).comments
+    comment = next((c for c in mine if c.id == comment_id), None)
     if comment is None:
         abort(404)
     return render_template("commenters/delete.html", comments=[comment])
-
-
-@bp.post("/manage/yours/<id:comment_id>/delete")
-@with_visit
-def delete_one_post(visit: managing.Visit, comment_id: int):
-    """Delete one comment (a placeholder stays where replies hang on it)."""
-    try:
-        managing.delete_one(visit.digest, comment_id)
-    except managing.NotYours:
-        flash("That comment was not found: it may have been deleted already.", "error")
-    else:
-        flash("Your comment was deleted.", "success")
-    return redirect(url_for(".yours"), code=303)
 
 
 @bp.get("/manage/yours/delete-all")
