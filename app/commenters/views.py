@@ -5,7 +5,8 @@ A link from an email opens a page whose button POSTs: mail scanners and link pre
 that fetch it change nothing.  The one exception is the unsubscribe link, which also
 takes RFC 8058's one-click POST from mail providers (no form, no token: the signed
 address is the authority).  Every page here is private (``no-store``), sends no
-Referer (links carry secrets in their path) and is not for search engines.
+Referer to other sites (links carry secrets in their path) and is not for search
+engines.
 """
 
 from __future__ import annotations
@@ -44,9 +45,14 @@ CSRF_MESSAGE = (
 
 @bp.after_request
 def private(response: Response) -> Response:
-    """No cache keeps these pages, no Referer carries their addresses elsewhere."""
+    """No cache keeps these pages, and no Referer carries their addresses (which hold
+    signed secrets) to another site: links in comment text lead elsewhere.
+
+    ``same-origin``, not ``no-referrer``: over HTTPS, Flask-WTF refuses a form POST that
+    comes without a Referer from this site, so the buttons on these pages need one.
+    """
     response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
 

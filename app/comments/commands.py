@@ -61,8 +61,7 @@ def erase(email: str, yes: bool) -> None:
         return
     if not yes:
         click.confirm(
-            f"Erase {found} comment(s) by {email}, and its email settings? This cannot be "
-            "undone.",
+            f"Erase {found} comment(s) by {email}, and its email settings? This cannot be undone.",
             abort=True,
         )
     deleted, kept = privacy.erase_by_email(email)
