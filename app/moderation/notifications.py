@@ -78,8 +78,9 @@ def _message_for(comment: Comment, moderator: Moderator, token_id: str) -> tuple
 def notify_held(comment_id: int):
     """Have every moderator emailed about a held comment, off the request path.
 
-    The links, tokens and messages are made and sent on the mail thread, so the
-    commenter never waits for them and a failure there never reaches them.  Never raises.
+    The links, tokens and messages are made on the mail thread and queued in the
+    outbox, which sends them; the commenter never waits for them and a failure there
+    never reaches them.  Never raises.
 
     :return: the background job's Future, or None when no mail server is configured.
     """
