@@ -130,9 +130,9 @@ class Config:
     # Which new comments wait for a moderator: "first" (until a commenter has one
     # approved comment under the same name and email), "all" or "none".
     COMMENTS_MODERATION = os.environ.get("COMMENTS_MODERATION", "first")
-    # With "first": publish a returning commenter at once only when they have confirmed
-    # their email address.  Names and emails are typed, not proven: anyone can use a
-    # regular's.  Until address confirmation exists, on means every comment is held.
+    # With "first": publish a returning commenter at once only when their address has
+    # confirmed reply notifications (the one proof of an address the site has).  Names
+    # and emails are typed, not proven: anyone can still type a confirmed regular's.
     COMMENTS_APPROVE_VERIFIED_ONLY = _env_bool("COMMENTS_APPROVE_VERIFIED_ONLY", False)
     # A comment with this many links or more is held (0 turns the check off).
     COMMENTS_MAX_LINKS = _env_int("COMMENTS_MAX_LINKS", 2)
@@ -185,7 +185,7 @@ class Config:
     # How long the approve / spam / trash links in a moderation email stay valid.
     EMAIL_ACTION_DAYS = _env_int("EMAIL_ACTION_DAYS", 7)
 
-    # --- Mail (moderation notifications); no MAIL_SERVER: notifications are logged ---
+    # --- Mail (moderators' and commenters' emails); no MAIL_SERVER: emails wait, logged ---
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = _env_int("MAIL_PORT", 25)
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)  # STARTTLS after connecting
@@ -194,6 +194,34 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Relief <relief@localhost>")
     MAIL_TIMEOUT_SECONDS = _env_float("MAIL_TIMEOUT_SECONDS", 10.0)
+    # Every email waits in the outbox table until sent.  Each serving process looks for
+    # due mail this often (0: only after a change that queues mail, and with
+    # `flask mail send-pending`), so mail queued before a crash or restart goes out.
+    MAIL_DRAIN_SECONDS = _env_float("MAIL_DRAIN_SECONDS", 60.0)
+    # A failed email is tried again after this many seconds, then twice as long each
+    # time (at most an hour), and given up on after MAIL_MAX_ATTEMPTS tries (~8 hours).
+    MAIL_RETRY_SECONDS = _env_float("MAIL_RETRY_SECONDS", 60.0)
+    MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 14)
+    # Days the outbox keeps a row (a sent one holds only the address's keyed hash, its
+    # subject and times, for the hourly cap and the operator; never its text).
+    MAIL_KEEP_DAYS = _env_int("MAIL_KEEP_DAYS", 7)
+
+    # --- Reply notifications (double opt-in) and "Manage your comments" ---
+    # Notification emails to one address in any hour; the rest wait for the next hour
+    # and go together in one email (0: no limit).
+    NOTIFY_MAX_PER_HOUR = _env_int("NOTIFY_MAX_PER_HOUR", 5)
+    # How long the link in a "please confirm" email works.
+    NOTIFY_CONFIRM_DAYS = _env_int("NOTIFY_CONFIRM_DAYS", 7)
+    # At most one "please confirm" email per address in this many hours, however often
+    # someone ticks the box with it (an unsubscribed address may get one fresh request).
+    NOTIFY_CONFIRM_RESEND_HOURS = _env_int("NOTIFY_CONFIRM_RESEND_HOURS", 24)
+    # How long a "manage your comments" link works, and how long the visit it opens
+    # lasts once used (it works once).
+    MANAGE_LINK_MINUTES = _env_int("MANAGE_LINK_MINUTES", 60)
+    # Requests for such a link in an hour: per client network (then refused, 429) and
+    # per address (then quietly not sent: an answer must never tell whose address it is).
+    MANAGE_MAX_PER_NETWORK = _env_int("MANAGE_MAX_PER_NETWORK", 5)
+    MANAGE_MAX_PER_ADDRESS = _env_int("MANAGE_MAX_PER_ADDRESS", 3)
 
     # Key for the keyed email hash (lookups, avatars); derived from SECRET_KEY when unset.
     EMAIL_HASH_KEY = os.environ.get("EMAIL_HASH_KEY", "")
@@ -247,6 +275,8 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     # Tests post many comments from one address in a row; the flood tests turn it on.
     COMMENTS_FLOOD_SECONDS = 0.0
+    # No periodic outbox thread per test app; the restart test turns it on.
+    MAIL_DRAIN_SECONDS = 0.0
     # Tests look at the counts right after changing comments directly.
     MODERATION_COUNTS_SECONDS = 0.0
     # email-validator accepts test-only domains such as example.test.

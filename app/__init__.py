@@ -75,7 +75,7 @@ def register_body_limit(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions from ``app.extensions`` and set up the database engine."""
-    from app import crypto, mail
+    from app import crypto, mail, outbox
     from app.auth.services import load_moderator
     from app.db import configure_engine, ensure_sqlite_folder
     from app.extensions import csrf, db, login_manager, migrate
@@ -88,6 +88,7 @@ def register_extensions(app: Flask) -> None:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     crypto.init_app(app)
     mail.init_app(app)
+    outbox.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
@@ -100,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per area of the site."""
     from app import static_files
     from app.auth.views import bp as auth_bp
+    from app.commenters.views import bp as commenters_bp
     from app.content.routing import ArticleSlugConverter, SlugConverter
     from app.content.views import bp as content_bp
     from app.health import bp as health_bp
@@ -117,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(email_actions_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(commenters_bp)
     static_files.init_app(app)
 
 
@@ -149,7 +152,12 @@ def register_commands(app: Flask) -> None:
 
 
 def register_signal_handlers(app: Flask) -> None:
-    """Let moderation hear what the comment services announce (a comment is held)."""
+    """Let moderation hear what the comment services announce (a comment is held), and
+    let the outbox write the emails commenters wait for (reply notices, manage links)."""
+    from app import outbox
+    from app.comments import manage, notices
     from app.moderation import notifications
 
     notifications.init_app(app)
+    outbox.add_planner(app, notices.plan, notices.prune)
+    outbox.add_planner(app, manage.plan, manage.prune)

@@ -7,6 +7,35 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from app import backup as backups
+from app import outbox
+
+mail_cli = click.Group("mail", help="The outbox: emails waiting to be sent.")
+
+
+@mail_cli.command("send-pending")
+@with_appcontext
+def send_pending() -> None:
+    """Send every email that is due now (serving processes also do, every
+    MAIL_DRAIN_SECONDS); safe to run alongside them, for example from cron."""
+    result = outbox.drain()
+    click.echo(
+        f"Sent {result.sent} email(s); {result.failed} failed (tried again later); "
+        f"{result.waiting} still waiting."
+    )
+    if not current_app.config["MAIL_SERVER"] and result.waiting:
+        click.echo("MAIL_SERVER is not set: nothing can be sent until it is.")
+
+
+@mail_cli.command("status")
+@with_appcontext
+def mail_status() -> None:
+    """Count the outbox's emails: waiting, given up on, sent (kept MAIL_KEEP_DAYS)."""
+    counts = outbox.counts()
+    click.echo(
+        f"{counts['waiting']} waiting, {counts['failed']} given up on, {counts['sent']} sent."
+    )
+    if counts["last_error"]:
+        click.echo(f"Latest failure: {counts['last_error']}")
 
 
 @click.command("backup")
@@ -48,5 +77,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(moderators_cli)
     app.cli.add_command(comments_cli)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(mail_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

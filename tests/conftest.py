@@ -43,6 +43,9 @@ def app_on_fresh_database(config_class=TestConfig, with_article: bool = False, *
         if with_article:
             upsert_article(make_article())
     yield app
+    from app import outbox
+
+    outbox.shutdown(app)  # no mail job may touch the database while it is dropped
     with app.app_context():
         db.session.remove()
         db.drop_all()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 APP = Path(__file__).resolve().parents[1] / "app"
-AREAS = ("app.content", "app.moderation", "app.auth", "app.pages")
+AREAS = ("app.content", "app.moderation", "app.auth", "app.pages", "app.commenters")
 # Lower layers, and what they must never reach up to.
 BELOW_THE_AREAS = ("app/comments", "app/shared", "app/models")
 
@@ -58,7 +58,9 @@ def test_no_view_module_imports_another_areas_views(path):
     assert not others, f"{module_name(path)} imports {sorted(others)}"
 
 
-@pytest.mark.parametrize("package", ["app/content", "app/moderation", "app/auth", "app/pages"])
+@pytest.mark.parametrize(
+    "package", ["app/content", "app/moderation", "app/auth", "app/pages", "app/commenters"]
+)
 def test_importing_an_area_package_loads_no_views(package):
     """A package's __init__ holds no imports, so reading an area's queries does not
     load its views (blueprints are registered by create_app)."""

@@ -60,6 +60,9 @@ POST_ONLY = [
     "/moderation/comments/1/unpin",
     "/moderation/bulk",
     "/auth/logout",
+    "/comments/manage/yours/export",
+    "/comments/manage/yours/notifications-off",
+    "/comments/manage/yours/done",
 ]
 
 
@@ -97,6 +100,15 @@ def test_every_state_changing_route_is_post_only_or_a_confirmation_page():
         "static",
         "health.healthz",
         "pages.show",
+        # Commenters' pages from emails: a GET shows a page whose button POSTs.
+        "commenters.confirm",
+        "commenters.stop",
+        "commenters.manage",
+        "commenters.manage_sent",
+        "commenters.manage_open",
+        "commenters.yours",
+        "commenters.delete_one",
+        "commenters.delete_all",
     }
     for rule in app.url_map.iter_rules():
         if "GET" in rule.methods:

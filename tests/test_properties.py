@@ -9,13 +9,14 @@ from bs4 import BeautifulSoup
 from email_validator import EmailNotValidError, validate_email
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from app.comments.forms import normalise_text
 from app.crypto import digest_of
 from app.extensions import db
-from app.models import Comment, CommentStatus
+from app.models import Comment, CommentStatus, OutgoingMail, Subscription
 from app.shared.urls import MAX_ID, parse_id, safe_next
+from tests.test_reply_notifications import Site, body_of, confirm_link, expect, link_in
 
 FIXTURES_OK = settings(
     max_examples=60,
@@ -32,6 +33,8 @@ PUBLIC = [
     "/comments.atom",
     "/back-spasms/feed.atom",
     "/back-spasms/remedy-2/feed.atom",
+    "/comments/manage/",
+    "/comments/manage/sent",
 ]
 
 
@@ -118,6 +121,66 @@ def test_no_email_reaches_an_authors_own_pages_or_a_pinned_answer(
         raw = got.get_data() + str(got.headers).encode()
         for form in forms_of(normalised):
             assert form not in raw, (got.request.path, form)
+
+
+NOTIFY_PAGES = ["/comments/manage/", "/comments/manage/sent"]
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(first=st.emails(), second=st.emails())
+def test_no_email_reaches_another_commenter_nor_any_new_page(
+    app, article, moderator, smtp_server, comment_form, first, second
+):
+    """Reply notifications end to end: the replier's address never reaches the
+    subscriber's email, and neither address reaches a public page, the confirmation or
+    unsubscribe pages, their headers, or the List-Unsubscribe header."""
+    try:
+        first, second = (
+            validate_email(e, check_deliverability=False, test_environment=True).normalized
+            for e in (first, second)
+        )
+    except EmailNotValidError:
+        return
+    if first.casefold() == second.casefold():
+        return
+    with app.app_context():  # each example starts afresh
+        for model in (OutgoingMail, Subscription, Comment):
+            db.session.execute(delete(model))
+        db.session.commit()
+    smtp_server.messages.clear()
+    site = Site(app, comment_form, smtp_server)
+    reader = app.test_client()
+    data = comment_form(comment="A question", email=first, name="First", notify="y")
+    if reader.post("/back-spasms/", data=data).status_code != 303:
+        return  # refused by the form (too long, for example): nothing stored
+    link = confirm_link(expect(smtp_server, first, 1)[0])
+    pages = [reader.get(link), reader.post(link)]
+    with app.app_context():
+        question = db.session.scalar(select(Comment.id))
+    site.approve(question)
+    data = comment_form(comment="An answer", email=second, name="Second", parent_id=question)
+    if app.test_client().post("/back-spasms/", data=data).status_code != 303:
+        return
+    with app.app_context():
+        answer = db.session.scalar(select(Comment.id).where(Comment.body == "An answer"))
+    site.approve(answer)
+    notice = next(m for m in expect(smtp_server, first, 3) if "An answer" in body_of(m))
+    stop = link_in(notice, "Stop all emails")
+    pages += [reader.get(stop), *(reader.get(url) for url in PUBLIC + NOTIFY_PAGES)]
+    # Everything but the subscriber's own address (To) and the test server's note of it.
+    own = {"to", "x-rcptto"}
+    headers = "".join(f"{k}: {v}\n" for k, v in notice.items() if k.lower() not in own)
+    raw_notice = (headers + body_of(notice)).encode()
+    for form in forms_of(second):
+        assert form not in raw_notice
+    for page in pages:
+        raw = page.get_data() + str(page.headers).encode()
+        for form in forms_of(first) + forms_of(second):
+            assert form not in raw, form
 
 
 text_values = st.one_of(
@@ -209,6 +272,11 @@ def test_any_form_post_is_answered_without_a_server_error(
             "/comments.atom",
             "/back-spasms/feed.atom",
             "/back-spasms/remedy-1/feed.atom",
+            "/comments/manage/",
+            "/comments/manage/yours",
+            "/comments/manage/open/x",
+            "/comments/notifications/confirm/x",
+            "/comments/notifications/stop/x",
         ]
     ),
     params=st.lists(
@@ -227,7 +295,7 @@ def test_any_query_string_is_answered_without_a_server_error(
         for k, v in params
     )
     response = app.test_client().get(f"{path}?{query}")
-    assert response.status_code in {200, 302, 404, 410}, response.status_code
+    assert response.status_code in {200, 302, 403, 404, 410}, response.status_code
 
 
 def test_huge_numbers_in_the_query_string_are_harmless(app, article):

@@ -50,15 +50,20 @@ def export(email: str) -> None:
 @click.option("--email", required=True, help="The commenter's email address.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def erase(email: str, yes: bool) -> None:
-    """Remove a commenter's data; replies to their comments keep a placeholder."""
+    """Remove a commenter's data (comments, email settings, emails not yet sent); replies
+    to their comments keep a placeholder."""
     email = _normalised(email)
     with _site_context():
-        found = len(privacy.export_by_email(email)["comments"])
-    if not found:
+        stored = privacy.export_by_email(email)
+    found = len(stored["comments"])
+    if not found and not stored["notifications"]:
         click.echo(f"Nothing is stored for {email}.")
         return
     if not yes:
-        click.confirm(f"Erase {found} comment(s) by {email}? This cannot be undone.", abort=True)
+        click.confirm(
+            f"Erase {found} comment(s) by {email}, and its email settings? This cannot be undone.",
+            abort=True,
+        )
     deleted, kept = privacy.erase_by_email(email)
     click.echo(f"Erased {email}: {deleted} comment(s) deleted, {kept} left as placeholders.")
 

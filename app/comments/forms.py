@@ -1,7 +1,7 @@
 """The "Leave a Reply" form: input shape only; the policy decides everything else.
 
 Field names (``comment``, ``name``, ``email``, ``website``, ``parent_id``,
-``remember``) are a public contract.
+``remember``, ``notify``) are a public contract.
 """
 
 from __future__ import annotations
@@ -200,6 +200,8 @@ class CommentForm(FlaskForm):
     remember = BooleanField(
         "Save my name, email, and website in this browser for the next time I comment."
     )
+    # Unticked by default; nothing is sent before the address confirms (double opt-in).
+    notify = BooleanField("Email me when my comment is published and when someone replies to it")
     # Stamp of when the form was shown, and a field people never see (bots fill it).
     rendered_at = HiddenField()
     fax = StringField("Leave this field empty")

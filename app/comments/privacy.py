@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import selectinload, undefer
 
+from app.comments import subscriptions
 from app.comments.reports import forget_networks
 from app.comments.services import remove_for_good, touch_pages
 from app.crypto import cipher, digest_of
@@ -72,9 +73,18 @@ def _iso(value: datetime | None) -> str | None:
 
 def export_by_email(email: str) -> dict[str, Any]:
     """Return everything stored about a normalised email address, as plain data."""
+    return export_by_digest(digest_of(email), email)
+
+
+def export_by_digest(digest: str, email: str) -> dict[str, Any]:
+    """Return everything stored under an address's keyed hash, as plain data: its
+    comments with their earlier versions, and its notification settings.
+
+    ``email`` is the address as the export names it (as typed for the command line, as
+    last stored for the manage page)."""
     comments = db.session.scalars(
         select(Comment)
-        .where(Comment.email_digest == digest_of(email), Comment.deleted_at.is_(None))
+        .where(Comment.email_digest == digest, Comment.deleted_at.is_(None))
         .options(undefer(Comment.author_email), selectinload(Comment.article))
         .order_by(Comment.created_at, Comment.id)
     ).all()
@@ -105,6 +115,7 @@ def export_by_email(email: str) -> dict[str, Any]:
                 "ip": comment.ip,
                 "user_agent": comment.user_agent,
                 "moderation_reason": comment.reason,
+                "email_me_about_replies": comment.notify,
                 "earlier_versions": [
                     {
                         "name": r.author_name,
@@ -116,7 +127,12 @@ def export_by_email(email: str) -> dict[str, Any]:
                 ],
             }
         )
-    return {"email": email, "exported_at": _iso(utcnow()), "comments": items}
+    return {
+        "email": email,
+        "exported_at": _iso(utcnow()),
+        "comments": items,
+        "notifications": subscriptions.describe(digest),
+    }
 
 
 def erase_by_email(email: str, now: datetime | None = None) -> tuple[int, int]:
@@ -124,11 +140,25 @@ def erase_by_email(email: str, now: datetime | None = None) -> tuple[int, int]:
 
     :return: (comments deleted, comments left as placeholders)
     """
+    return erase_by_digest(digest_of(email), now, actor=CLI_ACTOR)
+
+
+def erase_by_digest(
+    digest: str, now: datetime | None = None, *, actor: str = CLI_ACTOR
+) -> tuple[int, int]:
+    """Remove everything stored under an address's keyed hash: its comments (deleted,
+    or scrubbed placeholders where replies hang), its notification settings, and its
+    emails not sent yet.  The audit log names ``actor`` and the counts, nothing else.
+
+    :return: (comments deleted, comments left as placeholders)
+    """
     now = now or utcnow()
+    if not digest:
+        return 0, 0  # a placeholder's empty hash names nobody
     with write_transaction():
         comments = db.session.scalars(
             select(Comment)
-            .where(Comment.email_digest == digest_of(email), Comment.deleted_at.is_(None))
+            .where(Comment.email_digest == digest, Comment.deleted_at.is_(None))
             .order_by(Comment.id.desc())  # replies first, so a thread of one's own goes
         ).all()
         deleted = kept = 0
@@ -142,10 +172,11 @@ def erase_by_email(email: str, now: datetime | None = None) -> tuple[int, int]:
             else:
                 kept += 1
         touch_pages(pages, now)  # after the removals: it recounts what is left
+        subscriptions.forget(digest)
         db.session.add(
             ModerationEvent(
                 moderator_id=None,
-                moderator_email=CLI_ACTOR,
+                moderator_email=actor,
                 action=ModerationAction.ERASE,
                 detail=f"{deleted} deleted, {kept} left as placeholders",
                 created_at=now,
@@ -154,26 +185,38 @@ def erase_by_email(email: str, now: datetime | None = None) -> tuple[int, int]:
     return deleted, kept
 
 
+# Every column encrypted with the email cipher (app.models.types.EncryptedText).
+ENCRYPTED_COLUMNS = (
+    ("comments", "author_email"),
+    ("notify_subscriptions", "email"),
+    ("outgoing_mail", "recipient"),
+    ("outgoing_mail", "body"),
+    ("manage_requests", "email"),
+)
+
+
 def rotate_keys(batch: int = 500) -> int:
-    """Re-encrypt every stored email with the first key; return how many changed."""
+    """Re-encrypt every stored email (and every email waiting to be sent) with the
+    first key; return how many values changed."""
+    return sum(_rotate_column(table, column, batch) for table, column in ENCRYPTED_COLUMNS)
+
+
+def _rotate_column(table: str, column: str, batch: int) -> int:
     changed = 0
     last_id = 0
     crypt = cipher()
+    # Names from the constant above, never from input.
+    select_rows = text(
+        f"SELECT id, {column} FROM {table} WHERE id > :last AND {column} != ''"
+        " ORDER BY id LIMIT :batch"
+    )
+    update_row = text(f"UPDATE {table} SET {column} = :token WHERE id = :id")
     while True:
         with write_transaction():
-            rows = db.session.execute(
-                text(
-                    "SELECT id, author_email FROM comments WHERE id > :last AND author_email != ''"
-                    " ORDER BY id LIMIT :batch"
-                ),
-                {"last": last_id, "batch": batch},
-            ).all()
-            for comment_id, token in rows:
+            rows = db.session.execute(select_rows, {"last": last_id, "batch": batch}).all()
+            for row_id, token in rows:
                 if not crypt.is_current(token):
-                    db.session.execute(
-                        text("UPDATE comments SET author_email = :token WHERE id = :id"),
-                        {"token": crypt.rotate(token), "id": comment_id},
-                    )
+                    db.session.execute(update_row, {"token": crypt.rotate(token), "id": row_id})
                     changed += 1
         if len(rows) < batch:
             return changed

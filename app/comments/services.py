@@ -13,7 +13,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import delete, exists, func, or_, select, update
 
-from app.comments import policy
+from app.comments import policy, subscriptions
 from app.comments.policy import (
     AuthorHistory,
     ModerationMode,
@@ -75,6 +75,8 @@ class NewComment:
     user_agent: str | None = None
     owner_secret: str = field(default_factory=new_owner_secret)
     owned: frozenset[str] = frozenset()
+    # The box "Email me when my comment is published and when someone replies to it".
+    notify: bool = False
 
 
 def policy_settings() -> PolicySettings:
@@ -107,6 +109,7 @@ def build_comment(
     user_agent: str | None = None,
     owner_secret: str | None = None,
     moderator_id: int | None = None,
+    notify: bool = False,
 ) -> Comment:
     """Return a new, unsaved comment with every derived field filled in: the thread's
     root, the email's blind index, the rate-limit network, the owner digest and the
@@ -132,6 +135,7 @@ def build_comment(
         user_agent=(user_agent or "")[:MAX_USER_AGENT] or None,
         owner_digest=owner_digest(owner_secret) if owner_secret else None,
         moderator_id=moderator_id,
+        notify=notify,
     )
 
 
@@ -155,7 +159,10 @@ def submit_comment(page: PageKey, new: NewComment, now: datetime | None = None) 
             policy.check_reply(facts, (page.article_id, page.remedy_id))
         policy.check_flood(_last_comment_at(network, new.owned), now, settings.flood_seconds)
         policy.check_duplicate(_is_duplicate(page, digest, new.text, new.owned, network))
-        history = AuthorHistory(has_approved_comment=_has_approved(digest, new.name))
+        history = AuthorHistory(
+            has_approved_comment=_has_approved(digest, new.name),
+            verified=subscriptions.is_confirmed(digest),
+        )
         decision = policy.decide(
             Submission(
                 name=new.name,
@@ -181,11 +188,15 @@ def submit_comment(page: PageKey, new: NewComment, now: datetime | None = None) 
             ip=new.ip,
             user_agent=new.user_agent,
             owner_secret=new.owner_secret,
+            notify=new.notify,
         )
         db.session.add(comment)
         db.session.flush()
+        if new.notify and comment.status is not CommentStatus.SPAM:
+            subscriptions.ask(new.email, now)
         if comment.status is CommentStatus.APPROVED:
             touch_pages([page], now)
+            subscriptions.comment_published(comment, now, was_held=False)
     if comment.status is CommentStatus.PENDING:
         comment_held.send(current_app._get_current_object(), comment_id=comment.id)
     return comment

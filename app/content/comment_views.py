@@ -226,6 +226,7 @@ def post(page: PageAddress) -> Response:
         ip=request.remote_addr,
         user_agent=request.user_agent.string,
         owned=owned_comments(),
+        notify=bool(form.notify.data),
     )
     try:
         comment = comments.submit_comment(page.key, new)
@@ -236,6 +237,14 @@ def post(page: PageAddress) -> Response:
             response.headers["Retry-After"] = str(refusal.wait_seconds)
         return response
     return _after_comment(page, form, comment, new.owner_secret)
+
+
+# The same words whether or not the address confirmed before: anything else would tell a
+# stranger who typed someone's address whether its owner subscribed.
+EMAILS_NOTICE = (
+    "You asked for emails about it: if this address has not confirmed them yet, we are "
+    "sending it a link to confirm, and nothing else until then."
+)
 
 
 def held_notice(days: int) -> str:
@@ -267,12 +276,16 @@ def _after_comment(
 ) -> Response:
     _remember_editable(owner_secret, comment)
     # The notice is shown inside the new comment, where the redirect scrolls to.
+    emails = f" {EMAILS_NOTICE}" if comment.notify else ""
     if comment.status is CommentStatus.APPROVED:
-        flash("Thank you: your comment is published.", posted_category("success", comment.id))
+        flash(
+            f"Thank you: your comment is published.{emails}",
+            posted_category("success", comment.id),
+        )
     else:
         _remember_own(owner_secret)
         days = current_app.config["COMMENTS_REVIEW_DAYS"]
-        flash(held_notice(days), posted_category("info", comment.id))
+        flash(held_notice(days) + emails, posted_category("info", comment.id))
     number = threads.thread_page_of(
         comment, current_app.config["COMMENTS_PER_PAGE"], owned_comments()
     )

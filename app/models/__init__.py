@@ -2,6 +2,7 @@
 
 from app.models.comments import Comment, CommentStatus
 from app.models.content import Article, Remedy
+from app.models.mail import MailKind, OutgoingMail
 from app.models.moderation import (
     CommentRevision,
     EmailActionToken,
@@ -10,6 +11,7 @@ from app.models.moderation import (
     ModerationEvent,
     Moderator,
 )
+from app.models.notify import ManageRequest, ManageToken, Notice, NoticeKind, Subscription
 from app.models.reports import CommentReport, ReportReason
 from app.models.types import UTCDateTime, utcnow
 
@@ -21,11 +23,18 @@ __all__ = [
     "CommentStatus",
     "EmailActionToken",
     "LoginFailure",
+    "MailKind",
+    "ManageRequest",
+    "ManageToken",
     "ModerationAction",
     "ModerationEvent",
     "Moderator",
+    "Notice",
+    "NoticeKind",
+    "OutgoingMail",
     "Remedy",
     "ReportReason",
+    "Subscription",
     "UTCDateTime",
     "utcnow",
 ]

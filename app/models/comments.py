@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -105,6 +105,9 @@ class Comment(db.Model):
     # A permanently deleted comment that still has replies stays as a scrubbed tombstone
     # so that the thread holds together ("This comment was removed.").
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The author asked to be emailed when it is published and about replies to it (sent
+    # only once their address confirmed: app.comments.subscriptions).
+    notify: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     # foreign_keys: pages point back at comments too (their pinned comment).
     article: Mapped[Article] = relationship(foreign_keys=[article_id])

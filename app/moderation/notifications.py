@@ -4,6 +4,9 @@ Each email carries links to approve, mark as spam or trash the comment.  A link 
 confirmation page whose button POSTs, so mail scanners and link previews that fetch
 links change nothing.  The links of one email are signed, expire after
 EMAIL_ACTION_DAYS, and work once: using one uses them all.
+
+The emails go through the outbox (``app.outbox``), written in the same transaction as
+their links, so a mail server that is down delays them instead of losing them.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from datetime import timedelta
 from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from app import mail
+from app import mail, outbox
 from app.comments.signals import comment_held
 from app.db import write_transaction
 from app.extensions import db
@@ -23,13 +26,14 @@ from app.models import (
     Comment,
     CommentStatus,
     EmailActionToken,
+    MailKind,
     ModerationAction,
     Moderator,
     utcnow,
 )
 from app.moderation import services
 from app.moderation.actions import LABELS
-from app.shared.origin import absolute_url, site_origin
+from app.shared.origin import absolute_url, links_on_site
 from app.shared.pages import Page
 
 EMAIL_ACTIONS = (ModerationAction.APPROVE, ModerationAction.SPAM, ModerationAction.TRASH)
@@ -49,7 +53,8 @@ def action_url(token_id: str, action: ModerationAction) -> str:
     return absolute_url(url_for("email_actions.confirm", signed=signed))
 
 
-def _message_for(comment: Comment, moderator: Moderator, token_id: str):
+def _message_for(comment: Comment, moderator: Moderator, token_id: str) -> tuple[str, str]:
+    """The subject and text of one moderator's email about a held comment."""
     page = Page(comment.article, comment.remedy)
     queue = absolute_url(url_for("moderation.queue"))
     links = "\n".join(
@@ -67,16 +72,15 @@ def _message_for(comment: Comment, moderator: Moderator, token_id: str):
         f"The queue: {queue}\n"
     )
     subject = f"[{current_app.config['SITE_NAME']}] Comment awaiting moderation: {page.title}"
-    return mail.make_message(
-        moderator.email, subject, body, current_app.config["MAIL_DEFAULT_SENDER"]
-    )
+    return subject, body
 
 
 def notify_held(comment_id: int):
     """Have every moderator emailed about a held comment, off the request path.
 
-    The links, tokens and messages are made and sent on the mail thread, so the
-    commenter never waits for them and a failure there never reaches them.  Never raises.
+    The links, tokens and messages are made on the mail thread and queued in the
+    outbox, which sends them; the commenter never waits for them and a failure there
+    never reaches them.  Never raises.
 
     :return: the background job's Future, or None when no mail server is configured.
     """
@@ -87,33 +91,32 @@ def notify_held(comment_id: int):
 
 
 def _notify(comment_id: int) -> int:
-    """Make one email (with its single-use links) per moderator, and send them.
+    """Queue one email (with its single-use links) per moderator; the outbox sends them
+    once this commits.  Return how many were queued.
 
     Every link is on SITE_URL: the commenter's request, and so its Host header, has no
     say in where a moderator's click goes.
     """
-    app = current_app._get_current_object()
-    with app.test_request_context(base_url=site_origin()):
-        now = utcnow()
-        days = app.config["EMAIL_ACTION_DAYS"]
-        messages = []
-        with write_transaction():
-            comment = db.session.get(Comment, comment_id)
-            if comment is None or comment.status is not CommentStatus.PENDING:
-                return 0  # moderated (or gone) before the mail went out
-            for moderator in db.session.scalars(db.select(Moderator)):
-                token = EmailActionToken(
-                    id=secrets.token_urlsafe(24),
-                    comment_id=comment.id,
-                    moderator_id=moderator.id,
-                    created_at=now,
-                    expires_at=now + timedelta(days=days),
-                )
-                db.session.add(token)
-                messages.append(_message_for(comment, moderator, token.id))
-        sent = mail.deliver(mail.MailSettings.from_config(app.config), messages)
-        db.session.remove()
-        return sent
+    now = utcnow()
+    days = current_app.config["EMAIL_ACTION_DAYS"]
+    queued = 0
+    with links_on_site(), write_transaction():
+        comment = db.session.get(Comment, comment_id)
+        if comment is None or comment.status is not CommentStatus.PENDING:
+            return 0  # moderated (or gone) before the mail went out
+        for moderator in db.session.scalars(db.select(Moderator)):
+            token = EmailActionToken(
+                id=secrets.token_urlsafe(24),
+                comment_id=comment.id,
+                moderator_id=moderator.id,
+                created_at=now,
+                expires_at=now + timedelta(days=days),
+            )
+            db.session.add(token)
+            subject, body = _message_for(comment, moderator, token.id)
+            outbox.enqueue(MailKind.MODERATION, moderator.email, subject, body, now=now)
+            queued += 1
+    return queued
 
 
 class LinkError(Exception):

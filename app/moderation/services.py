@@ -18,7 +18,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased, joinedload, undefer
 
-from app.comments import reports
+from app.comments import reports, subscriptions
 from app.comments.services import build_comment, remove_for_good, touch_pages
 from app.crypto import digest_of
 from app.db import write_transaction
@@ -99,9 +99,12 @@ def _apply(
             comment.status_before_trash = comment.status
         elif comment.status is CommentStatus.TRASH:
             comment.status_before_trash = None
-        if target is CommentStatus.APPROVED and comment.approved_at is None:
+        first_approval = target is CommentStatus.APPROVED and comment.approved_at is None
+        if first_approval:
             comment.approved_at = now
         comment.status = target
+        if first_approval:  # its author and the author it answers may hear of it
+            subscriptions.comment_published(comment, now, was_held=True)
     touch_pages([page], now)  # after the change: it recounts the approved comments
 
 
@@ -320,6 +323,7 @@ def reply(parent_id: int, moderator: Moderator, body: str) -> Comment:
         db.session.add(comment)
         db.session.flush()
         touch_pages([PageKey.of(comment)], now)
+        subscriptions.comment_published(comment, now, was_held=False)
         _log(moderator, ModerationAction.REPLY, comment, f"reply to comment {parent.id}")
     forget_counts()
     return comment

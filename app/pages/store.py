@@ -37,6 +37,10 @@ QUOTABLE_SETTINGS = frozenset(
         "COMMENTS_REMEMBER_DAYS",
         "LOGIN_DEVICE_COOKIE_DAYS",
         "EMAIL_ACTION_DAYS",
+        "NOTIFY_MAX_PER_HOUR",
+        "NOTIFY_CONFIRM_DAYS",
+        "MANAGE_LINK_MINUTES",
+        "MAIL_KEEP_DAYS",
     }
 )
 SETTING = re.compile(r"\{setting:([A-Za-z0-9_]+)\}")

@@ -7,6 +7,8 @@ its Host and X-Forwarded-Host headers are whatever the client chose to send.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, current_app, request
@@ -33,6 +35,15 @@ def absolute_url(path: str) -> str:
     if not path.startswith("/"):
         raise ValueError(f"not a path on this site: {path!r}")
     return site_origin() + path
+
+
+@contextmanager
+def links_on_site() -> Iterator[None]:
+    """Build links for an email (``url_for`` + :func:`absolute_url`) in the block: a
+    request context on SITE_URL, the same inside a request and on the mail thread, so
+    no email carries the Host, nor the mount point, of whatever request caused it."""
+    with current_app.test_request_context(base_url=site_origin()):
+        yield
 
 
 def redirect_on_site(response: Response) -> Response:
