@@ -18,6 +18,7 @@ from sqlalchemy import select
 from app import create_app
 from app.content.importer import ParsedArticle, ParsedItem, ParsedRemedy
 from app.content.loading import upsert_article
+from app.db import write_transaction
 from app.extensions import db
 from app.models import Article
 from config import TestConfig
@@ -161,7 +162,9 @@ def add_comment(app):
         website: str | None = None,
     ) -> int:
         n = next(counter)
-        with app.app_context():
+        # One write transaction from the start, as the app's own writes: a deferred one
+        # that reads first fails at once on SQLite if the mail thread writes meanwhile.
+        with app.app_context(), write_transaction():
             article = db.session.scalar(select(Article).where(Article.slug == article_slug))
             remedy_id = None
             if remedy_slug:
@@ -181,9 +184,9 @@ def add_comment(app):
             )
             db.session.add(comment)
             db.session.flush()
+            comment_id = comment.id
             touch_pages([PageKey(article.id, remedy_id)])
-            db.session.commit()
-            return comment.id
+        return comment_id
 
     return make
 
@@ -282,6 +285,10 @@ def smtp_server(app):
     controller.start()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
     yield handler
+    from app import outbox
+
+    # Mail jobs still talking to the server would find it gone mid-conversation.
+    outbox.shutdown(app)
     controller.stop()
 
 

@@ -382,9 +382,8 @@ def test_a_second_approval_does_not_notify_again(site):
 def test_a_reply_trashed_before_its_email_is_written_sends_nothing(site, app):
     ada = subscribed_thread(site)
     app.config["NOTIFY_MAX_PER_HOUR"] = 1  # the cap holds the notice back
-    with app.app_context():
+    with app.app_context(), write_transaction():
         outbox.enqueue(MailKind.NOTICE, ADA, "filler", "fills the hour")
-        db.session.commit()
     reply = site.post("Trashed while waiting", BOB, "Bob", parent=ada)
     site.approve(reply)
     settle(app)
@@ -648,10 +647,9 @@ def test_a_restart_sends_the_mail_left_waiting(app, tmp_path, smtp_server):
 def test_two_drains_at_once_send_each_email_once(site, app):
     import threading
 
-    with app.app_context():
+    with app.app_context(), write_transaction():
         for n in range(30):
             outbox.enqueue(MailKind.MANAGE, f"p{n}@example.com", f"n{n}", "body")
-        db.session.commit()
     threads = [threading.Thread(target=drain, args=(app,)) for _ in range(4)]
     for thread in threads:
         thread.start()
