@@ -27,6 +27,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -359,6 +360,17 @@ class Outbox:
                     self._running = False
                     return
                 self._again = False
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until no drain runs on this process's mail thread; False on timeout.
+        (Tests, and anything that must see the outbox settled.)"""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._running:
+                    return True
+            time.sleep(0.02)
+        return False
 
     def start_timer(self, app: Flask) -> None:
         """Drain now and every MAIL_DRAIN_SECONDS in this process (0: never)."""

@@ -54,9 +54,13 @@ def expect(smtp, address: str, count: int, timeout: float = 10.0) -> list:
 
 
 def settle(app, seconds: float = 0.3) -> None:
-    """Let background drains finish, then drain once more in the test's own thread."""
+    """Let background drains finish, then drain once more in the test's own thread (and
+    wait for any drain that commit started)."""
+    state = app.extensions[outbox.EXTENSION_KEY]
     time.sleep(seconds)
+    assert state.wait_idle(10), "a background drain did not finish"
     drain(app)
+    assert state.wait_idle(10), "a background drain did not finish"
 
 
 def drain(app, now=None):
