@@ -13,6 +13,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import delete, exists, func, or_, select, update
 
+from app import site_settings
 from app.comments import policy, subscriptions
 from app.comments.policy import (
     AuthorHistory,
@@ -80,17 +81,17 @@ class NewComment:
 
 
 def policy_settings() -> PolicySettings:
-    """Read the policy's thresholds from the app's config."""
-    config = current_app.config
+    """Read the policy's thresholds in force (app.site_settings)."""
+    setting = site_settings.get
     return PolicySettings(
-        mode=ModerationMode(config["COMMENTS_MODERATION"]),
-        max_links=config["COMMENTS_MAX_LINKS"],
-        moderation_words=tuple(config["COMMENTS_MODERATION_WORDS"]),
-        disallowed_words=tuple(config["COMMENTS_DISALLOWED_WORDS"]),
-        min_seconds=config["COMMENTS_MIN_SECONDS"],
-        max_form_age=config["COMMENTS_FORM_MAX_AGE_SECONDS"],
-        verified_only=config["COMMENTS_APPROVE_VERIFIED_ONLY"],
-        flood_seconds=config["COMMENTS_FLOOD_SECONDS"],
+        mode=ModerationMode(setting("COMMENTS_MODERATION")),
+        max_links=setting("COMMENTS_MAX_LINKS"),
+        moderation_words=tuple(setting("COMMENTS_MODERATION_WORDS")),
+        disallowed_words=tuple(setting("COMMENTS_DISALLOWED_WORDS")),
+        min_seconds=setting("COMMENTS_MIN_SECONDS"),
+        max_form_age=setting("COMMENTS_FORM_MAX_AGE_SECONDS"),
+        verified_only=setting("COMMENTS_APPROVE_VERIFIED_ONLY"),
+        flood_seconds=setting("COMMENTS_FLOOD_SECONDS"),
     )
 
 

@@ -9,7 +9,11 @@ from app.models.moderation import (
     LoginFailure,
     ModerationAction,
     ModerationEvent,
+    ModerationEventItem,
     Moderator,
+    ModeratorRole,
+    NotifyMode,
+    QueueOrder,
 )
 from app.models.notify import ManageRequest, ManageToken, Notice, NoticeKind, Subscription
 from app.models.reports import CommentReport, ReportReason
@@ -28,10 +32,14 @@ __all__ = [
     "ManageToken",
     "ModerationAction",
     "ModerationEvent",
+    "ModerationEventItem",
     "Moderator",
+    "ModeratorRole",
     "Notice",
     "NoticeKind",
+    "NotifyMode",
     "OutgoingMail",
+    "QueueOrder",
     "Remedy",
     "ReportReason",
     "Subscription",

@@ -89,6 +89,9 @@ class Comment(db.Model):
     user_agent: Mapped[str | None] = mapped_column(String(255))
     # Why the policy held it or marked it as spam ("new commenter", "2 links", ...).
     reason: Mapped[str] = mapped_column(String(200), default="")
+    # The red-flag phrases found in it (one per line; empty when none): it may describe
+    # an emergency, so it is held for a careful answer whatever its author's history.
+    red_flags: Mapped[str] = mapped_column(Text, default="", server_default="")
     # The status to go back to when a trashed comment is restored.
     status_before_trash: Mapped[CommentStatus | None] = mapped_column(_enum(CommentStatus))
     # Set when a moderator replied as the site.
@@ -119,6 +122,11 @@ class Comment(db.Model):
     def is_public(self) -> bool:
         """Whether anyone may read this comment."""
         return self.status is CommentStatus.APPROVED
+
+    @property
+    def red_flag_list(self) -> list[str]:
+        """The red-flag phrases found in it, in the order found."""
+        return [line for line in self.red_flags.splitlines() if line]
 
     @property
     def is_site_reply(self) -> bool:

@@ -6,15 +6,39 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text, false
+from sqlalchemy import ForeignKey, Index, String, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.comments import _enum
+from app.models.comments import CommentStatus, _enum
 from app.models.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from app.models.comments import Comment
+
+
+class ModeratorRole(enum.Enum):
+    """What a moderator may do: every moderator works the queue; an admin also manages
+    the moderators and the site's comment settings."""
+
+    ADMIN = "admin"
+    MODERATOR = "moderator"
+
+
+class QueueOrder(enum.Enum):
+    """Which end of the queue a moderator starts from."""
+
+    OLDEST = "oldest"
+    NEWEST = "newest"
+
+
+class NotifyMode(enum.Enum):
+    """When a moderator is emailed about held comments."""
+
+    NOW = "now"  # one email per held comment, as it arrives
+    HOURLY = "hourly"  # one digest an hour, when anything waits
+    DAILY = "daily"  # one digest a day
+    NEVER = "never"
 
 
 class Moderator(db.Model):
@@ -31,11 +55,29 @@ class Moderator(db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    role: Mapped[ModeratorRole] = mapped_column(
+        _enum(ModeratorRole), default=ModeratorRole.MODERATOR, server_default="moderator"
+    )
+    # Their own preferences (the queue's order, keyboard shortcuts, moderation email).
+    queue_order: Mapped[QueueOrder] = mapped_column(
+        _enum(QueueOrder), default=QueueOrder.OLDEST, server_default="oldest"
+    )
+    shortcuts: Mapped[bool] = mapped_column(default=True, server_default=true())
+    notify_mode: Mapped[NotifyMode] = mapped_column(
+        _enum(NotifyMode), default=NotifyMode.NOW, server_default="now"
+    )
+    # When their last digest went out (hourly and daily modes).
+    digest_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Flask-Login's user interface.
     is_authenticated = True
     is_active = True
     is_anonymous = False
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether they may manage moderators and the site's settings."""
+        return self.role is ModeratorRole.ADMIN
 
     def get_id(self) -> str:
         """Identify the moderator and the session generation in the login cookie."""
@@ -87,6 +129,29 @@ class ModerationEvent(db.Model):
 
     moderator: Mapped[Moderator | None] = relationship()
     comment: Mapped[Comment | None] = relationship()
+    items: Mapped[list[ModerationEventItem]] = relationship(
+        cascade="all, delete-orphan", order_by="ModerationEventItem.id"
+    )
+
+
+class ModerationEventItem(db.Model):
+    """One comment a logged action changed, and the status it had before and after.
+
+    A single action has one item; a bulk action is one log entry with an item per
+    comment (so the log names them all, and Undo can put each back).
+    """
+
+    __tablename__ = "moderation_event_items"
+    __table_args__ = (Index("ix_moderation_event_items_comment", "comment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("moderation_events.id", ondelete="CASCADE"), index=True
+    )
+    # Kept as a number once the comment is deleted (the log outlives it).
+    comment_id: Mapped[int] = mapped_column()
+    status_before: Mapped[CommentStatus | None] = mapped_column(_enum(CommentStatus))
+    status_after: Mapped[CommentStatus | None] = mapped_column(_enum(CommentStatus))
 
 
 class CommentRevision(db.Model):
