@@ -184,6 +184,11 @@ class Config:
     LOGIN_DEVICE_COOKIE_DAYS = _env_int("LOGIN_DEVICE_COOKIE_DAYS", 365)
     # How long the approve / spam / trash links in a moderation email stay valid.
     EMAIL_ACTION_DAYS = _env_int("EMAIL_ACTION_DAYS", 7)
+    # The hour (0-23, UTC) from which each day's daily digest for moderators goes out.
+    MODERATION_DIGEST_HOUR = _env_int("MODERATION_DIGEST_HOUR", 8)
+    # Held comments listed in one digest, each with its own action links; the rest are
+    # counted, with a link to the queue.
+    MODERATION_DIGEST_MAX = _env_int("MODERATION_DIGEST_MAX", 50)
 
     # --- Mail (moderators' and commenters' emails); no MAIL_SERVER: emails wait, logged ---
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
@@ -237,7 +242,8 @@ class Config:
         """Check what every environment needs, and keep SITE_URL as a bare origin.
 
         :raise RuntimeError: when SITE_URL is missing or not an http(s) origin, or when
-            CONTACT_EMAIL is set to something that is not a plain email address.
+            CONTACT_EMAIL is set to something that is not a plain email address, or
+            when MODERATION_DIGEST_HOUR is not an hour of the day.
         """
         contact = settings.get("CONTACT_EMAIL") or ""
         if contact and not CONTACT_EMAIL_PATTERN.fullmatch(contact):
@@ -253,6 +259,11 @@ class Config:
                 f"https://relief.example.org, but {exc}: every link in moderators' emails, "
                 f"canonical links and the sitemap is built from it."
             ) from None
+        hour = settings.get("MODERATION_DIGEST_HOUR", 8)
+        if not 0 <= hour <= 23:
+            raise RuntimeError(
+                f"MODERATION_DIGEST_HOUR must be an hour from 0 to 23 (UTC), not {hour}."
+            )
 
 
 class DevelopmentConfig(Config):

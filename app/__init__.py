@@ -153,11 +153,13 @@ def register_commands(app: Flask) -> None:
 
 def register_signal_handlers(app: Flask) -> None:
     """Let moderation hear what the comment services announce (a comment is held), and
-    let the outbox write the emails commenters wait for (reply notices, manage links)."""
+    let the outbox write the emails commenters wait for (reply notices, manage links)
+    and moderators' digests."""
     from app import outbox
     from app.comments import manage, notices
-    from app.moderation import notifications
+    from app.moderation import digests, notifications
 
     notifications.init_app(app)
+    outbox.add_planner(app, digests.plan)
     outbox.add_planner(app, notices.plan, notices.prune)
     outbox.add_planner(app, manage.plan, manage.prune)

@@ -1,5 +1,8 @@
 """Telling moderators that a comment waits, with one-click action links.
 
+This module sends an email per held comment to the moderators who want one at once;
+``app.moderation.digests`` lists them for those who chose an hourly or daily digest.
+
 Each email carries links to approve, mark as spam or trash the comment.  A link opens a
 confirmation page whose button POSTs, so mail scanners and link previews that fetch
 links change nothing.  The links of one email are signed, expire after
@@ -29,6 +32,7 @@ from app.models import (
     MailKind,
     ModerationAction,
     Moderator,
+    NotifyMode,
     utcnow,
 )
 from app.moderation import services
@@ -91,8 +95,10 @@ def notify_held(comment_id: int):
 
 
 def _notify(comment_id: int) -> int:
-    """Queue one email (with its single-use links) per moderator; the outbox sends them
-    once this commits.  Return how many were queued.
+    """Queue one email (with its single-use links) per moderator who asked for one at
+    once (``NotifyMode.NOW``); the outbox sends them once this commits.  Return how
+    many were queued.  Moderators who chose a digest find the comment in their next one
+    (``app.moderation.digests``); those who chose never, nowhere.
 
     Every link is on SITE_URL: the commenter's request, and so its Host header, has no
     say in where a moderator's click goes.
@@ -104,7 +110,11 @@ def _notify(comment_id: int) -> int:
         comment = db.session.get(Comment, comment_id)
         if comment is None or comment.status is not CommentStatus.PENDING:
             return 0  # moderated (or gone) before the mail went out
-        for moderator in db.session.scalars(db.select(Moderator)):
+        # Digest readers hear of it in their next digest, which this drain may send.
+        outbox.kick_after_commit()
+        for moderator in db.session.scalars(
+            db.select(Moderator).where(Moderator.notify_mode == NotifyMode.NOW)
+        ):
             token = EmailActionToken(
                 id=secrets.token_urlsafe(24),
                 comment_id=comment.id,

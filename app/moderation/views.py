@@ -22,9 +22,10 @@ from werkzeug.wrappers import Response
 from app.comments import reports
 from app.content import queries as content
 from app.models import CommentStatus, ModerationAction
+from app.moderation import preferences as own_preferences
 from app.moderation import services
 from app.moderation.actions import LABELS, TRANSITIONS, allowed_actions, row_actions
-from app.moderation.forms import EditCommentForm, ReplyForm
+from app.moderation.forms import EditCommentForm, PreferencesForm, ReplyForm
 from app.shared.pages import Page, PageKey
 from app.shared.urls import parse_id, safe_next
 
@@ -301,3 +302,20 @@ def log():
     """The audit log: who did what to which comment, and when."""
     events = services.events(request.args.get("page", 1, type=int), 50)
     return render_template("moderation/log.html", events=events)
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+def preferences():
+    """Show and save the logged-in moderator's own preferences (there is no id to
+    change: it is always theirs)."""
+    stored = PreferencesForm.data_of(own_preferences.Preferences.of(current_user))
+    form = PreferencesForm(data=None if request.method == "POST" else stored)
+    if request.method == "POST" and form.validate():
+        try:
+            own_preferences.save(current_user.id, form.chosen())
+        except own_preferences.UnknownModerator as exc:
+            flash(str(exc), "error")
+            return redirect(url_for("auth.login"), code=303)
+        flash("Your preferences are saved.", "success")
+        return redirect(url_for("moderation.preferences"), code=303)
+    return render_template("moderation/preferences.html", form=form), 422 if form.errors else 200
