@@ -82,6 +82,7 @@ def test_every_state_changing_route_is_post_only_or_a_confirmation_page():
         "moderation.edit",
         "moderation.reply",
         "moderation.empty_spam",
+        "moderation.preferences",
         "email_actions.confirm",
         "content.index",
         "content.article",

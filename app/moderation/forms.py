@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField
+from wtforms import HiddenField, RadioField, SelectChoice
 from wtforms.validators import AnyOf, InputRequired
 
 from app.comments.forms import comment_field, name_field, website_field
@@ -36,7 +36,7 @@ def choice_field(label: str, choices: list[tuple[str, str]]) -> RadioField:
     values = [value for value, _ in choices]
     return RadioField(
         label,
-        choices=choices,
+        choices=[SelectChoice(value, text) for value, text in choices],
         validators=[InputRequired(CHOOSE), AnyOf(values, message=CHOOSE)],
         # AnyOf says it in our words; WTForms' own check would say "Not a valid choice".
         validate_choice=False,
