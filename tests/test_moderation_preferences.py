@@ -15,6 +15,11 @@ from tests.conftest import MODERATOR_PASSWORD, ModeratorHelper
 
 PAGE = "/moderation/preferences"
 SAVE = {"queue_order": "newest", "shortcuts": "off", "notify_mode": "daily"}
+MISSING = {
+    "queue_order": "Choose which comments come first in the queue.",
+    "shortcuts": "Choose whether keyboard shortcuts are on or off.",
+    "notify_mode": "Choose when to be emailed about comments waiting for moderation.",
+}
 
 
 def row(app, email: str = "mod@example.com") -> Moderator:
@@ -103,8 +108,10 @@ def test_junk_is_refused_next_to_its_field_and_nothing_changes(app, client, mode
     for name in bad:
         fieldset = soup.find("fieldset", id=name)
         error = fieldset.find(class_="field__error")
-        assert error.get_text(strip=True) == "Choose one of the options."
+        assert error.get_text(strip=True) == MISSING[name]
         assert fieldset["aria-describedby"] == error["id"]
+        summary_link = soup.select_one(f"#error-summary a[href='#{name}']")
+        assert summary_link.get_text(strip=True) == MISSING[name]
     for name in set(SAVE) - set(bad):
         assert not soup.find("fieldset", id=name).find(class_="field__error")
     # A valid choice that was sent stays chosen; junk is never echoed as a choice.

@@ -28,16 +28,14 @@ class ReplyForm(FlaskForm):
     comment = comment_field("Your reply")
 
 
-CHOOSE = "Choose one of the options."
-
-
-def choice_field(label: str, choices: list[tuple[str, str]]) -> RadioField:
-    """A required radio group; anything but one of its values reads as no choice."""
+def choice_field(label: str, choices: list[tuple[str, str]], missing: str) -> RadioField:
+    """A required radio group; anything but one of its values reads as no choice, and
+    ``missing`` says so (it also names the question in the error summary)."""
     values = [value for value, _ in choices]
     return RadioField(
         label,
         choices=[SelectChoice(value, text) for value, text in choices],
-        validators=[InputRequired(CHOOSE), AnyOf(values, message=CHOOSE)],
+        validators=[InputRequired(missing), AnyOf(values, message=missing)],
         # AnyOf says it in our words; WTForms' own check would say "Not a valid choice".
         validate_choice=False,
     )
@@ -49,8 +47,13 @@ class PreferencesForm(FlaskForm):
     queue_order = choice_field(
         "Which comments come first in the queue?",
         [(QueueOrder.OLDEST.value, "Oldest first"), (QueueOrder.NEWEST.value, "Newest first")],
+        "Choose which comments come first in the queue.",
     )
-    shortcuts = choice_field("Keyboard shortcuts in the queue", [("on", "On"), ("off", "Off")])
+    shortcuts = choice_field(
+        "Keyboard shortcuts in the queue",
+        [("on", "On"), ("off", "Off")],
+        "Choose whether keyboard shortcuts are on or off.",
+    )
     notify_mode = choice_field(
         "Email me about comments waiting for moderation",
         [
@@ -59,6 +62,7 @@ class PreferencesForm(FlaskForm):
             (NotifyMode.DAILY.value, "A daily digest"),
             (NotifyMode.NEVER.value, "Never"),
         ],
+        "Choose when to be emailed about comments waiting for moderation.",
     )
 
     @staticmethod
