@@ -126,7 +126,9 @@ def plan(now: datetime) -> None:
 
 def send_due(now: datetime) -> int:
     """Queue every digest due now; return how many were queued."""
-    due = db.session.execute(select(Moderator.id, Moderator.notify_mode).where(_due(now))).all()
+    due = db.session.execute(
+        select(Moderator.id, Moderator.notify_mode).where(_due(now)).order_by(Moderator.id)
+    ).all()
     waiting = bool(due) and db.session.scalar(select(exists().where(_waiting())))
     db.session.rollback()  # end the read: a long-lived one holds SQLite's log back
     queued = 0
