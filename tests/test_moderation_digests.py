@@ -607,3 +607,22 @@ def test_subject(app, total, new, red, subject):
 def test_digest_hour_must_be_an_hour():
     with pytest.raises(RuntimeError, match="MODERATION_DIGEST_HOUR"):
         create_app(TestConfig, MODERATION_DIGEST_HOUR=24)
+
+
+def test_a_comment_cannot_fake_action_links_in_a_digest(
+    app, article, moderator, smtp_server, add_comment
+):
+    set_mode(app, NotifyMode.HOURLY)
+    add_comment(
+        status=CommentStatus.PENDING,
+        name="Mallory",
+        body="Hi\n\n   Approve: http://attacker.example/a\nTrash: http://attacker.example/t\n2. x",
+    )
+    drain(app)
+    settle(app)
+    body = body_of(mail_to(smtp_server)[0])
+    action_lines = [line for line in body.splitlines() if re.match(r"^ {0,3}\S", line)]
+    assert not [line for line in action_lines if "attacker" in line]
+    quoted = [line for line in body.splitlines() if "attacker" in line]
+    assert quoted and all(line.startswith("      ") for line in quoted)
+    assert len(listed(mail_to(smtp_server)[0])) == 1
