@@ -252,7 +252,7 @@ def test_an_ipv6_rule_covers_the_senders_64(app, client, mod, send):
         "spam rule: IP 2001:db8:1:2::/64",
     )
     assert send(ip="2001:db8:1:3::1", email="new2@example.net")[1] is PENDING
-    assert "new commenter" == send(ip="2001:db8:1:3::1", email="new3@example.net")[2]
+    assert send(ip="2001:db8:1:3::1", email="new3@example.net")[2] == "new commenter"
 
 
 def test_an_ipv4_network_rule(app, client, mod, send):
