@@ -439,3 +439,14 @@ def test_the_rule_form_is_prefilled_from_the_comment(client, mod, send):
     assert soup.select_one("#domain")["value"] == "example.com"
     assert "pre@example.com" in soup.get_text()
     assert len(soup.select("input[type=radio][name=rule]")) == 7
+
+
+def test_no_rule_from_the_sites_own_reply(app, client, mod, send):
+    first, _, _ = send()
+    approve(client, first)
+    client.post(f"/moderation/comments/{first}/reply", data={"comment": "Thanks!"})
+    with app.app_context():
+        reply = db.session.scalar(select(Comment).where(Comment.moderator_id.is_not(None)))
+    assert client.get(f"/moderation/comments/{reply.id}/rule").status_code == 404
+    assert make_rule(client, reply.id, rule="trust-email").status_code == 404
+    assert rules_in_db(app) == []

@@ -21,7 +21,10 @@ bp = Blueprint("rules", __name__)
 def index():
     """Every commenter rule: what it matches, who made it, when, when it ends."""
     return render_template(
-        "moderation/rules.html", rules=rules.all_rules(), now=utcnow(), describe=rules
+        "moderation/rules.html",
+        rules=rules.all_rules(),
+        now=utcnow(),
+        shown_value=rules.shown_value,
     )
 
 
@@ -39,12 +42,16 @@ def remove(rule_id: int):
 def new(comment_id: int):
     """Trust, hold or spam this comment's author, email domain or IP from now on.
 
-    :raise 404: when the comment does not exist.
+    :raise 404: when the comment does not exist, or is the site's own reply.
     """
-    comment = services.get_comment(comment_id) or abort(404)
+    comment = services.get_comment(comment_id)
+    if comment is None or comment.is_site_reply:
+        abort(404)
     suggestion = rules.suggest(comment)
     form = RuleForm()
     back = safe_next(request.values.get("next"), url_for("moderation.queue"))
+    # The "yes, everyone at this domain" box: shown once a free-mail domain was refused.
+    broad = "confirm_broad" in request.form
     if request.method == "GET":
         form.ip.data, form.domain.data = suggestion.ip, suggestion.domain
     elif form.validate():
@@ -52,6 +59,10 @@ def new(comment_id: int):
             made = _make(comment_id, form)
         except rules.RuleInputError as exc:
             form[exc.field].errors = [*form[exc.field].errors, str(exc)]
+            broad = broad or isinstance(exc, rules.BroadDomain)
+        except services.ModerationError as exc:  # the comment went meanwhile
+            flash(str(exc), "error")
+            return redirect(back, code=303)
         else:
             flash(made, "success")
             return redirect(back, code=303)
@@ -61,8 +72,7 @@ def new(comment_id: int):
         comment=comment,
         suggestion=suggestion,
         back=back,
-        broad="confirm_broad" in request.form
-        or any(isinstance(e, str) and "free email service" in e for e in form.domain.errors),
+        broad=broad,
     ), (422 if form.errors else 200)
 
 

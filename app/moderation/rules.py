@@ -206,6 +206,8 @@ def make_rule(
         comment = services.get_comment(comment_id)
         if comment is None:
             raise services.CommentGone("That comment no longer exists.")
+        if comment.is_site_reply:
+            raise RuleInputError("rule", "This is the site's own reply: rules are for readers.")
         value, email = _value(comment, target, ip, domain, confirm_broad)
         rule = db.session.scalar(
             select(CommenterRule)
