@@ -168,6 +168,9 @@ class Config:
     COMMENTS_REPORTS_PER_HOUR = _env_int("COMMENTS_REPORTS_PER_HOUR", 10)
     # Approved comments in each Atom feed (a page's, and the whole site's), newest first.
     COMMENTS_FEED_SIZE = _env_int("COMMENTS_FEED_SIZE", 50)
+    # Pages stop taking new comments this many days after their article's publication
+    # date (its comments stay visible); a moderator can still reopen one (0: never).
+    COMMENTS_CLOSE_AFTER_DAYS = _env_int("COMMENTS_CLOSE_AFTER_DAYS", 0)
     # --- Moderation ---
     # Comments per page of the moderation queue.
     MODERATION_PER_PAGE = _env_int("MODERATION_PER_PAGE", 20)

@@ -12,7 +12,7 @@ import pytest
 from app import create_app
 from config import TestConfig
 
-SAMPLE_VALUES = {"comment_id": 1, "action": "approve"}
+SAMPLE_VALUES = {"comment_id": 1, "action": "approve", "rule_id": 1}
 
 
 def moderation_rules():
@@ -83,6 +83,10 @@ def test_every_state_changing_route_is_post_only_or_a_confirmation_page():
         "moderation.reply",
         "moderation.empty_spam",
         "moderation.preferences",
+        # Commenter rules and pages: lists, and the rule form (its POST makes the rule).
+        "moderation.rules.index",
+        "moderation.rules.new",
+        "moderation.pages.index",
         "email_actions.confirm",
         "content.index",
         "content.article",

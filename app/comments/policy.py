@@ -4,6 +4,22 @@
 :class:`Decision` (approved, pending or spam, with the reason moderators see).  The
 ``check_*`` functions are hard stops: they raise a :class:`CommentRefused` subclass, which
 the form shows next to the comment.  Nothing here touches the request or the database.
+
+The checks run in this order, and the first that decides wins:
+
+1. ``honeypot``: a bot filled the hidden field (spam);
+2. ``disallowed_word`` (spam);
+3. ``spam_rule``: a moderator's spam rule matches the email, its domain or the IP;
+4. (``red_flag``: the comment may describe an emergency; always held);
+5. ``hold_rule``: a moderator's hold rule matches (held);
+6. ``trust_rule``: a moderator trusts this email (published): a trusted commenter skips
+   every check below, but never those above;
+7. ``too_many_links``, 8. ``moderation_word``, 9. ``too_fast`` (held);
+10. ``moderation_mode``: all, none, or a commenter's first comment held.
+
+Rules apply to the next comment sent, never to those already stored.  A comment a rule
+sends to spam is answered as any held one (``awaiting moderation``), so nobody learns
+from the answer that a rule exists.
 """
 
 from __future__ import annotations
@@ -54,12 +70,24 @@ class Submission:
 
 
 @dataclass(frozen=True)
+class RuleHits:
+    """The moderators' commenter rules that match a submission, by what they do; each
+    says what matched ("email", "domain example.com", "IP 192.0.2.0/24"), or None."""
+
+    spam: str | None = None
+    hold: str | None = None
+    trust: str | None = None
+
+
+@dataclass(frozen=True)
 class AuthorHistory:
     """What the database knows about the author."""
 
     has_approved_comment: bool = False
     # Whether the author confirmed their email address (nothing confirms one yet).
     verified: bool = False
+    # The active commenter rules that match this email, its domain or the sender's IP.
+    rules: RuleHits = RuleHits()
 
 
 @dataclass(frozen=True)
@@ -100,6 +128,24 @@ class FormExpired(CommentRefused):
             "This form was opened too long ago, so we could not take your comment. "
             "Nothing is lost: your comment is below in a fresh form. Please send it again."
         )
+
+
+class CommentsClosed(CommentRefused):
+    """The page no longer takes comments (a moderator closed it, or it is old)."""
+
+    http_status = 403
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Comments on this page are closed, so your comment was not posted. "
+            "Here is what you wrote, so you can keep a copy:"
+        )
+
+
+def check_open(closed: bool) -> None:
+    """:raise CommentsClosed: when the page is closed to new comments."""
+    if closed:
+        raise CommentsClosed()
 
 
 class FloodLimited(CommentRefused):
@@ -197,6 +243,31 @@ def disallowed_word(sub: Submission, _h: AuthorHistory, s: PolicySettings) -> De
     return Decision(CommentStatus.SPAM, f"disallowed word: {word}") if word else None
 
 
+def _rule_reason(prefix: str, matched: str) -> str:
+    return f"{prefix}: {matched}"[:200]  # Comment.reason's width
+
+
+def spam_rule(_sub: Submission, h: AuthorHistory, _s: PolicySettings) -> Decision | None:
+    """A moderator's spam rule matches the email, its domain or the IP: spam."""
+    if h.rules.spam:
+        return Decision(CommentStatus.SPAM, _rule_reason("spam rule", h.rules.spam))
+    return None
+
+
+def hold_rule(_sub: Submission, h: AuthorHistory, _s: PolicySettings) -> Decision | None:
+    """A moderator's hold rule matches the email, its domain or the IP: held."""
+    if h.rules.hold:
+        return Decision(CommentStatus.PENDING, _rule_reason("hold rule", h.rules.hold))
+    return None
+
+
+def trust_rule(_sub: Submission, h: AuthorHistory, _s: PolicySettings) -> Decision | None:
+    """A moderator trusts this commenter: published, past links, words, speed and mode."""
+    if h.rules.trust:
+        return Decision(CommentStatus.APPROVED, "trusted commenter")
+    return None
+
+
 def too_many_links(sub: Submission, _h: AuthorHistory, s: PolicySettings) -> Decision | None:
     """Link-heavy comments wait for a moderator."""
     count = len(find_links(sub.text))
@@ -235,9 +306,13 @@ def moderation_mode(sub: Submission, h: AuthorHistory, s: PolicySettings) -> Dec
     return Decision(CommentStatus.PENDING, "new commenter")
 
 
+# The order is the module docstring's; red_flag goes between spam_rule and hold_rule.
 CHECKS: tuple[Check, ...] = (
     honeypot,
     disallowed_word,
+    spam_rule,
+    hold_rule,
+    trust_rule,
     too_many_links,
     moderation_word,
     too_fast,

@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import delete, exists, func, or_, select, update
 
 from app import site_settings
-from app.comments import policy, subscriptions
+from app.comments import closing, policy, rules, subscriptions
 from app.comments.policy import (
     AuthorHistory,
     ModerationMode,
@@ -143,8 +143,8 @@ def build_comment(
 def submit_comment(page: PageKey, new: NewComment, now: datetime | None = None) -> Comment:
     """Check a new comment against the policy and store it.
 
-    :raise policy.CommentRefused: (an expired form, a reply to the wrong comment, a
-        duplicate, a flood); nothing is stored then.
+    :raise policy.CommentRefused: (an expired form, a closed page, a reply to the wrong
+        comment, a duplicate, a flood); nothing is stored then.
     """
     now = now or utcnow()
     settings = policy_settings()
@@ -154,6 +154,7 @@ def submit_comment(page: PageKey, new: NewComment, now: datetime | None = None) 
     with write_transaction():
         # Two comments from one client at the same instant: the second sees the first.
         serialise_on(f"comment-from:{network or 'unknown'}")
+        policy.check_open(closing.key_closed(page, lock=True))
         parent = db.session.get(Comment, new.parent_id) if new.parent_id else None
         if new.parent_id is not None:
             facts = ParentFacts(_page(parent), parent.status) if parent else None
@@ -163,6 +164,7 @@ def submit_comment(page: PageKey, new: NewComment, now: datetime | None = None) 
         history = AuthorHistory(
             has_approved_comment=_has_approved(digest, new.name),
             verified=subscriptions.is_confirmed(digest),
+            rules=rules.matching(digest, new.email, new.ip, now),
         )
         decision = policy.decide(
             Submission(

@@ -21,11 +21,11 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
+from app.comments import closing, own, remember, stamps
 from app.comments import listing as threads
-from app.comments import own, remember, stamps
 from app.comments import services as comments
 from app.comments.forms import CommentForm
-from app.comments.policy import CommentRefused, FloodLimited
+from app.comments.policy import CommentRefused, CommentsClosed, FloodLimited
 from app.content import page_cache, seo
 from app.extensions import db
 from app.models import Comment, CommentStatus
@@ -203,13 +203,20 @@ def _render(page: Page, form: CommentForm | None, stamp: str | None = None) -> t
         reply_to=_reply_target(page, form.parent_id.data),
         canonical=absolute_url(page.url(page=listing.page)),
         structured_data=seo.page_data(page.article, page.remedy),
+        comments_closed=closing.page_closed(page),
     )
     return html, listing.page
 
 
 def post(page: PageAddress) -> Response:
-    """Take a comment: refuse it kindly, or store it and redirect to it."""
+    """Take a comment: refuse it kindly, or store it and redirect to it.
+
+    A page closed to comments answers 403 with the page, a sentence saying so and the
+    text that was sent (to copy), whatever else the form holds; nothing is stored.
+    """
     form = CommentForm()
+    if closing.key_closed(page.key):
+        return show(page.load(), form, status=CommentsClosed.http_status)
     if not form.validate():
         csrf_failed = bool(getattr(form, "csrf_token", None) and form.csrf_token.errors)
         if csrf_failed:

@@ -23,14 +23,14 @@ from datetime import date, datetime
 
 from flask import current_app, request, session
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import Boolean, Date, Integer, column, text
+from sqlalchemy import Boolean, Date, Integer, String, column, text
 from werkzeug.wrappers import Response
 
-from app.comments import remember
+from app.comments import closing, remember
 from app.comments.stamps import form_stamp
 from app.content import get_help
 from app.extensions import db
-from app.models import UTCDateTime
+from app.models import Commenting, UTCDateTime
 from app.models.content import review_overdue
 from app.shared.pages import Page
 
@@ -104,6 +104,8 @@ class Versions:
     ``published``: whether the public may see the page at all (a draft is never cached).
     ``next_review``: the article's next review date; once it passes, the page says it
     may be out of date, though nothing on it changed and no version was bumped.
+    ``commenting`` and ``published_on``: whether the page takes comments (its own
+    state, and its article's publication date, after which it may close by itself).
     """
 
     article_id: int
@@ -114,6 +116,8 @@ class Versions:
     remedy_version: int | None = None
     remedy_changed: datetime | None = None
     next_review: date | None = None
+    commenting: Commenting = Commenting.AUTO
+    published_on: date | None = None
 
     @classmethod
     def of(cls, page: Page) -> Versions:
@@ -128,7 +132,14 @@ class Versions:
             remedy.cache_version if remedy else None,
             remedy.changed_at if remedy else None,
             article.next_review_on,
+            (remedy or article).commenting,
+            article.published_on,
         )
+
+    @property
+    def comments_closed(self) -> bool:
+        """Whether the page refuses new comments today (a moderator's choice, or age)."""
+        return closing.is_closed(self.commenting, self.published_on)
 
     @property
     def changed(self) -> datetime:
@@ -137,18 +148,20 @@ class Versions:
 
 # Plain SQL: on this hot path the ORM's statement building cost more than the query.
 _ARTICLE_VERSIONS = text(
-    "SELECT id, cache_version, changed_at, published, next_review_on"
-    " FROM articles WHERE slug = :article"
+    "SELECT id, cache_version, changed_at, published, next_review_on, commenting,"
+    " published_on FROM articles WHERE slug = :article"
 ).columns(
     id=Integer,
     cache_version=Integer,
     changed_at=UTCDateTime,
     published=Boolean,
     next_review_on=Date,
+    commenting=String,
+    published_on=Date,
 )
 _REMEDY_VERSIONS = text(
     "SELECT a.id, a.cache_version, a.changed_at, a.published,"
-    " r.id, r.cache_version, r.changed_at, a.next_review_on"
+    " r.id, r.cache_version, r.changed_at, a.next_review_on, r.commenting, a.published_on"
     " FROM articles a JOIN remedies r ON r.article_id = a.id"
     " WHERE a.slug = :article AND r.slug = :remedy"
 ).columns(
@@ -160,6 +173,8 @@ _REMEDY_VERSIONS = text(
     column("r_version", Integer),
     column("r_changed", UTCDateTime),
     column("a_next_review", Date),
+    column("r_commenting", String),
+    column("a_published_on", Date),
 )
 
 
@@ -171,11 +186,17 @@ def lookup(article_slug: str, remedy_slug: str | None) -> Versions | None:
     connection = db.session.connection()
     if remedy_slug is None:
         row = connection.execute(_ARTICLE_VERSIONS, {"article": article_slug}).first()
-        return Versions(*row[:4], next_review=row[4]) if row else None
+        if row is None:
+            return None
+        return Versions(
+            *row[:4], next_review=row[4], commenting=Commenting(row[5]), published_on=row[6]
+        )
     row = connection.execute(
         _REMEDY_VERSIONS, {"article": article_slug, "remedy": remedy_slug}
     ).first()
-    return Versions(*row) if row else None
+    if row is None:
+        return None
+    return Versions(*row[:8], commenting=Commenting(row[8]), published_on=row[9])
 
 
 def key_for(versions: Versions, number: int) -> tuple:
@@ -186,7 +207,9 @@ def key_for(versions: Versions, number: int) -> tuple:
     ``SCRIPT_NAME`` from a proxy) renders every link under it, and that page must never
     reach readers at the root.  Whether the page is past its review date is too: the
     day it passes, the page must say so; and so is the version of "When to get help"
-    (content/get-help.yml), which every page shows.
+    (content/get-help.yml), which every page shows.  So is whether the page takes
+    comments: a page that closes by age (COMMENTS_CLOSE_AFTER_DAYS) changes no version,
+    yet must lose its form that day (a moderator's close also bumps the versions).
     """
     return (
         versions.article_id,
@@ -197,6 +220,7 @@ def key_for(versions: Versions, number: int) -> tuple:
         request.script_root,
         review_overdue(versions.next_review),
         get_help.version(),
+        versions.comments_closed,
     )
 
 

@@ -1,7 +1,7 @@
 """Typed SQLAlchemy 2.0 models, one module per area; import them from here."""
 
 from app.models.comments import Comment, CommentStatus
-from app.models.content import Article, Remedy
+from app.models.content import Article, Commenting, Remedy
 from app.models.mail import MailKind, OutgoingMail
 from app.models.moderation import (
     CommentRevision,
@@ -17,6 +17,7 @@ from app.models.moderation import (
 )
 from app.models.notify import ManageRequest, ManageToken, Notice, NoticeKind, Subscription
 from app.models.reports import CommentReport, ReportReason
+from app.models.rules import CommenterRule, RuleKind, RuleTarget
 from app.models.types import UTCDateTime, utcnow
 
 __all__ = [
@@ -25,6 +26,8 @@ __all__ = [
     "CommentReport",
     "CommentRevision",
     "CommentStatus",
+    "CommenterRule",
+    "Commenting",
     "EmailActionToken",
     "LoginFailure",
     "MailKind",
@@ -42,6 +45,8 @@ __all__ = [
     "QueueOrder",
     "Remedy",
     "ReportReason",
+    "RuleKind",
+    "RuleTarget",
     "Subscription",
     "UTCDateTime",
     "utcnow",

@@ -2,18 +2,47 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import enum
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.models.comments import _enum
 from app.models.types import UTCDateTime, utcnow
 
 
 def review_overdue(next_review_on: date | None, today: date | None = None) -> bool:
     """Whether a page's next review date has passed (today, in UTC, by default)."""
     return next_review_on is not None and next_review_on < (today or utcnow().date())
+
+
+class Commenting(enum.Enum):
+    """Whether a page takes new comments; see :func:`comments_closed`."""
+
+    AUTO = "auto"  # open until COMMENTS_CLOSE_AFTER_DAYS after the article's publication
+    OPEN = "open"  # kept open by a moderator, whatever its age
+    CLOSED = "closed"  # closed by a moderator
+
+
+def comments_closed(
+    commenting: Commenting,
+    published_on: date | None,
+    close_after_days: int,
+    today: date | None = None,
+) -> bool:
+    """Whether a page refuses new comments (its comments stay visible).
+
+    A moderator's choice wins; otherwise a page closes ``close_after_days`` days after
+    its article's ``published_on`` (the publication date it shows; a remedy page has
+    none of its own), and never when ``close_after_days`` is 0.
+    """
+    if commenting is not Commenting.AUTO:
+        return commenting is Commenting.CLOSED
+    if close_after_days <= 0 or published_on is None:
+        return False
+    return (today or utcnow().date()) >= published_on + timedelta(days=close_after_days)
 
 
 class PageState:
@@ -30,6 +59,10 @@ class PageState:
     # page; shown only while it is approved.  use_alter: comments point at pages too.
     pinned_comment_id: Mapped[int | None] = mapped_column(
         ForeignKey("comments.id", ondelete="SET NULL", use_alter=True)
+    )
+    # Whether it takes new comments (a moderator's choice, or closed with age).
+    commenting: Mapped[Commenting] = mapped_column(
+        _enum(Commenting), default=Commenting.AUTO, server_default="auto"
     )
 
 

@@ -108,6 +108,10 @@ class ModerationAction(enum.Enum):
     AUTHOR_DELETE = "author_delete"
     HOLD = "hold"  # held back by the site itself (reports from several readers)
     DISMISS_REPORTS = "dismiss_reports"
+    RULE_ADD = "rule_add"  # a commenter rule made or replaced (trust, hold, spam)
+    RULE_REMOVE = "rule_remove"
+    PAGE_CLOSE = "page_close"  # a page closed to new comments
+    PAGE_OPEN = "page_open"
 
 
 class ModerationEvent(db.Model):

@@ -1,14 +1,27 @@
-"""Moderator forms: editing a comment, replying as the site, one's own preferences."""
+"""Moderator forms: editing a comment, replying as the site, one's own preferences,
+commenter rules."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectChoice
-from wtforms.validators import AnyOf, InputRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
 from app.comments.forms import comment_field, name_field, website_field
 from app.models import NotifyMode, QueueOrder
 from app.moderation.preferences import Preferences
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
 
 
 class EditCommentForm(FlaskForm):
@@ -81,3 +94,51 @@ class PreferencesForm(FlaskForm):
             shortcuts=self.shortcuts.data == "on",
             notify_mode=NotifyMode(self.notify_mode.data),
         )
+
+
+class RuleForm(FlaskForm):
+    """A commenter rule made from one comment: what to do, to which of its values, until
+    when.  The values are checked by the service (``app.moderation.rules``)."""
+
+    rule = RadioField(
+        "What to do with this commenter's next comments",
+        choices=[
+            SelectChoice("trust-email", "Trust this commenter: publish their comments at once"),
+            SelectChoice("hold-email", "Hold everything from this email address"),
+            SelectChoice("spam-email", "Mark everything from this email address as spam"),
+            SelectChoice("hold-ip", "Hold everything from this IP address"),
+            SelectChoice("spam-ip", "Mark everything from this IP address as spam"),
+            SelectChoice("hold-domain", "Hold everything from this email domain"),
+            SelectChoice("spam-domain", "Mark everything from this email domain as spam"),
+        ],
+        validators=[InputRequired("Choose what to do with this commenter's next comments.")],
+    )
+    ip = StringField(
+        "IP address or network",
+        filters=[_strip],
+        validators=[Length(max=64, message="An IP address or network is shorter than that.")],
+    )
+    domain = StringField(
+        "Email domain",
+        filters=[_strip],
+        validators=[Length(max=300, message="A domain is at most 253 characters long.")],
+    )
+    confirm_broad = BooleanField("Yes, apply it to everyone at this domain")
+    expires = SelectField(
+        "Ends",
+        choices=[
+            SelectChoice("never", "Never"),
+            SelectChoice("1", "In 1 day"),
+            SelectChoice("7", "In 7 days"),
+            SelectChoice("30", "In 30 days"),
+            SelectChoice("date", "On a date (below)"),
+        ],
+        default="never",
+    )
+    expires_on = DateField("End date", validators=[Optional()])
+    note = StringField(
+        "Note (optional)",
+        filters=[_strip],
+        validators=[Length(max=200, message="Keep the note to 200 characters.")],
+    )
+    apply_existing = BooleanField("Also mark their comments waiting in the queue as spam")

@@ -26,10 +26,15 @@ from app.moderation import preferences as own_preferences
 from app.moderation import services
 from app.moderation.actions import LABELS, TRANSITIONS, allowed_actions, row_actions
 from app.moderation.forms import EditCommentForm, PreferencesForm, ReplyForm
+from app.moderation.page_views import bp as pages_bp
+from app.moderation.rule_views import bp as rules_bp
 from app.shared.pages import Page, PageKey
 from app.shared.urls import parse_id, safe_next
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+# Areas of the moderation pages in modules of their own, under this guard and context.
+bp.register_blueprint(rules_bp)
+bp.register_blueprint(pages_bp)
 
 # Actions a single button does at once; deleting goes through a confirmation page.
 SINGLE_ACTIONS = {a.value: a for a in TRANSITIONS if a is not ModerationAction.DELETE}

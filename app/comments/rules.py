@@ -1,0 +1,216 @@
+"""Commenter rules as the comment service reads them: what a rule's value may be, and
+which rules match a new comment.
+
+A rule matches by one of three things (``RuleTarget``):
+
+- an **email**: its keyed digest (``app.crypto.digest_of``), as comments keep it;
+- a **domain**: the part after the @, lowercase, in its ASCII (IDNA) form, and every
+  subdomain of it (a rule for ``example.com`` also matches ``ada@mail.example.com``);
+- an **IP**: one address, or the network around it of a few fixed sizes (IPv4: /16,
+  /24, /32; IPv6: /32, /48, /56, /64, /128).  Fixed sizes let one indexed query find
+  every rule that covers an address: the candidates are that address's few networks.
+
+Everything a new comment is matched against is found in one query on the
+``(target, value)`` index; expired rules match nothing.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from datetime import datetime
+
+import idna
+from sqlalchemy import and_, or_, select
+
+from app.comments.policy import RuleHits
+from app.extensions import db
+from app.models import CommenterRule, RuleKind, RuleTarget
+from app.netaddr import MAX_ADDRESS
+
+IPV4_PREFIXES = (16, 24, 32)
+IPV6_PREFIXES = (32, 48, 56, 64, 128)
+MAX_DOMAIN = 253
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+# Addresses at these domains belong to a great many unrelated people: a rule on one of
+# them asks the moderator to confirm first.
+FREE_MAIL_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "yahoo.co.uk",
+        "hotmail.com",
+        "hotmail.co.uk",
+        "outlook.com",
+        "live.com",
+        "msn.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "aol.com",
+        "proton.me",
+        "protonmail.com",
+        "gmx.com",
+        "gmx.de",
+        "gmx.net",
+        "web.de",
+        "mail.com",
+        "yandex.com",
+        "yandex.ru",
+        "mail.ru",
+        "zoho.com",
+        "qq.com",
+        "163.com",
+        "orange.fr",
+        "free.fr",
+        "laposte.net",
+        "btinternet.com",
+    }
+)
+
+
+class InvalidRuleValue(ValueError):
+    """The value typed for a rule is not one; ``str()`` says what to type instead."""
+
+
+def normalise_domain(text: str) -> str:
+    """Return a domain as rules keep it: lowercase ASCII (IDNA), no trailing dot.
+
+    Accepts ``example.com``, ``@Example.COM``, ``bücher.de`` (kept as
+    ``xn--bcher-kva.de``).
+
+    :raise InvalidRuleValue: for anything that is not a domain with at least two labels.
+    """
+    value = text.strip().removeprefix("@").rstrip(".")
+    problem = InvalidRuleValue(
+        "Enter a domain such as example.com (the part of an email address after the @)."
+    )
+    if not value or len(value) > MAX_DOMAIN * 4 or any(ch.isspace() for ch in value):
+        raise problem
+    try:
+        ascii_form = idna.encode(value, uts46=True).decode("ascii").lower()
+    except (idna.IDNAError, UnicodeError, ValueError):
+        raise problem from None
+    labels = ascii_form.split(".")
+    if (
+        len(ascii_form) > MAX_DOMAIN
+        or len(labels) < 2
+        or not all(_LABEL.match(label) for label in labels)
+        or labels[-1].isdigit()
+    ):
+        raise problem
+    return ascii_form
+
+
+def display_domain(ascii_form: str) -> str:
+    """Return a stored domain as people read it (``bücher.de``), or as stored."""
+    try:
+        return idna.decode(ascii_form)
+    except (idna.IDNAError, UnicodeError, ValueError):
+        return ascii_form
+
+
+def normalise_network(text: str) -> str:
+    """Return an IP address or network as rules keep it, in CIDR form.
+
+    ``192.0.2.7`` becomes ``192.0.2.7/32``; ``2001:db8::1/64`` becomes
+    ``2001:db8::/64`` (host bits dropped); an IPv4-mapped IPv6 address is its IPv4.
+
+    :raise InvalidRuleValue: when it is no address, or the network is not one of the
+        sizes rules use.
+    """
+    value = text.strip()
+    if not value or len(value) > MAX_ADDRESS + 4:
+        raise InvalidRuleValue("Enter an IP address such as 192.0.2.7 or 2001:db8::1.")
+    try:
+        network = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        raise InvalidRuleValue(
+            "Enter an IP address such as 192.0.2.7 or 2001:db8::1, or a network such as "
+            "192.0.2.0/24 or 2001:db8:1:2::/64."
+        ) from None
+    if isinstance(network, ipaddress.IPv6Network) and network.prefixlen == 128:
+        mapped = network.network_address.ipv4_mapped
+        if mapped is not None:
+            network = ipaddress.ip_network(f"{mapped}/32")
+    allowed = IPV4_PREFIXES if network.version == 4 else IPV6_PREFIXES
+    if network.prefixlen not in allowed:
+        sizes = ", ".join(f"/{p}" for p in allowed)
+        raise InvalidRuleValue(
+            f"An IPv{network.version} rule covers one address or a network of {sizes}."
+        )
+    return str(network)
+
+
+def networks_of(address: str | None) -> list[str]:
+    """Return every network a rule may name that holds ``address`` (none if unreadable)."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return []
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    prefixes = IPV4_PREFIXES if ip.version == 4 else IPV6_PREFIXES
+    return [str(ipaddress.ip_network((ip, p), strict=False)) for p in prefixes]
+
+
+def domain_of(email: str) -> str | None:
+    """Return the rules' form of an address's domain, or None if it has none."""
+    _, at, domain = email.rpartition("@")
+    if not at:
+        return None
+    try:
+        return normalise_domain(domain)
+    except InvalidRuleValue:
+        return None
+
+
+def domains_of(email: str) -> list[str]:
+    """Return an address's domain and its parent domains (``a.b.com``, ``b.com``)."""
+    domain = domain_of(email)
+    if domain is None:
+        return []
+    labels = domain.split(".")
+    return [".".join(labels[i:]) for i in range(len(labels) - 1)]
+
+
+def describe(rule: CommenterRule) -> str:
+    """What a rule matched, in a comment's reason ("email", "domain example.com"...)."""
+    if rule.target is RuleTarget.EMAIL:
+        return "email"
+    if rule.target is RuleTarget.DOMAIN:
+        return f"domain {display_domain(rule.value)}"
+    return f"IP {rule.value}"
+
+
+def active_clause(now: datetime):
+    """SQL condition: the rule has not expired."""
+    return or_(CommenterRule.expires_at.is_(None), CommenterRule.expires_at > now)
+
+
+def matching(email_digest: str, email: str, ip: str | None, now: datetime) -> RuleHits:
+    """Return the active rules that match a new comment, by what they do (one query)."""
+    conditions = [
+        and_(CommenterRule.target == RuleTarget.EMAIL, CommenterRule.value == email_digest)
+    ]
+    if domains := domains_of(email):
+        conditions.append(
+            and_(CommenterRule.target == RuleTarget.DOMAIN, CommenterRule.value.in_(domains))
+        )
+    if networks := networks_of(ip):
+        conditions.append(
+            and_(CommenterRule.target == RuleTarget.IP, CommenterRule.value.in_(networks))
+        )
+    rules = db.session.scalars(
+        select(CommenterRule).where(or_(*conditions), active_clause(now)).order_by(CommenterRule.id)
+    )
+    found: dict[RuleKind, str] = {}
+    for rule in rules:
+        found.setdefault(rule.kind, describe(rule))
+    return RuleHits(
+        spam=found.get(RuleKind.SPAM),
+        hold=found.get(RuleKind.HOLD),
+        trust=found.get(RuleKind.TRUST),
+    )
