@@ -12,7 +12,7 @@ import pytest
 from app import create_app
 from config import TestConfig
 
-SAMPLE_VALUES = {"comment_id": 1, "action": "approve"}
+SAMPLE_VALUES = {"comment_id": 1, "action": "approve", "event_id": 1}
 
 
 def moderation_rules():

@@ -108,6 +108,9 @@ class ModerationAction(enum.Enum):
     AUTHOR_DELETE = "author_delete"
     HOLD = "hold"  # held back by the site itself (reports from several readers)
     DISMISS_REPORTS = "dismiss_reports"
+    # A logged status change put back (within MODERATION_UNDO_MINUTES).  The column is a
+    # non-native enum without a CHECK constraint: a new value needs no migration.
+    UNDO = "undo"
 
 
 class ModerationEvent(db.Model):
@@ -126,6 +129,11 @@ class ModerationEvent(db.Model):
     action: Mapped[ModerationAction] = mapped_column(_enum(ModerationAction))
     detail: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # On an Undo: the entry it reverted.  Unique, so an entry is undone at most once
+    # (two moderators pressing Undo together: the second is refused).
+    undoes_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moderation_events.id", ondelete="SET NULL"), unique=True
+    )
 
     moderator: Mapped[Moderator | None] = relationship()
     comment: Mapped[Comment | None] = relationship()
