@@ -113,7 +113,9 @@
   function submitInPlace(form, submitter) {
     var acted = actedIds(submitter);
     var next = nextRowId(acted);
-    var action = submitter && submitter.hasAttribute("formaction") ? submitter.formAction : form.action;
+    // Not form.action: the bulk buttons are named "action", which shadows it.
+    var action = submitter && submitter.hasAttribute("formaction") ? submitter.formAction
+      : new URL(form.getAttribute("action"), window.location.href).href;
     var data = new FormData(form, submitter || undefined);
     var before = rows().map(function (row) { return row.id; });
     busy = true;
@@ -167,6 +169,16 @@
     row.focus({ preventScroll: true });
     row.scrollIntoView({ block: "nearest" });
   }
+
+  // A row focused otherwise (a click, Tab, a link to #queue-12) becomes the current one.
+  document.addEventListener("focusin", function (event) {
+    var target = event.target;
+    if (target.matches && target.matches("li.queue-row") && target !== current) {
+      if (current) { current.classList.remove("is-current"); }
+      current = target;
+      current.classList.add("is-current");
+    }
+  });
 
   function move(step) {
     var all = rows();
