@@ -443,3 +443,30 @@ def test_shortcuts_follow_the_moderators_preference(app, client, mod, add_commen
     soup = soup_of(client.get("/moderation/"))
     assert soup.select_one("#queue-page")["data-shortcuts"] == "off"
     assert soup.select_one("#shortcuts-list") is None
+
+
+def test_url_for_arguments_in_the_query_cannot_send_links_off_the_site(
+    app, client, mod, add_comment
+):
+    app.config["MODERATION_PER_PAGE"] = 1
+    for _ in range(2):
+        add_comment(status=PENDING)
+    response = client.get(
+        "/moderation/?status=pending&_external=1&_scheme=javascript&_anchor=x&page=1"
+    )
+    assert response.status_code == 200
+    soup = soup_of(response)
+    hrefs = [a["href"] for a in soup.select("main a[href]")]
+    hrefs += [i["value"] for i in soup.select("input[name=next]")]
+    assert hrefs and all(h.startswith("/") and "javascript" not in h for h in hrefs), hrefs
+
+
+def test_deleting_in_bulk_offers_no_undo(app, client, mod, add_comment):
+    ids = [add_comment(status=TRASH) for _ in range(2)]
+    response = client.post(
+        "/moderation/bulk",
+        data={"ids": [str(i) for i in ids], "action": "delete", "confirmed": "yes"},
+    )
+    page = soup_of(client.get(response.headers["Location"]))
+    assert "2 comments deleted permanently." in page.get_text()
+    assert page.select_one("form.undo-form") is None

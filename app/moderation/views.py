@@ -23,7 +23,13 @@ from app.comments import reports
 from app.content import queries as content
 from app.models import CommentStatus, ModerationAction, QueueOrder
 from app.moderation import services
-from app.moderation.actions import LABELS, TRANSITIONS, allowed_actions, row_actions
+from app.moderation.actions import (
+    LABELS,
+    TRANSITIONS,
+    UNDOABLE,
+    allowed_actions,
+    row_actions,
+)
 from app.moderation.forms import EditCommentForm, ReplyForm
 from app.shared.pages import Page, PageKey
 from app.shared.urls import parse_id, safe_next
@@ -128,16 +134,22 @@ def _back_to_row(acted: set[int]) -> str:
     return f"{back}#queue-{target}" if target else back
 
 
-def _flash_outcome(message: str, event_id: int | None) -> None:
+def _flash_outcome(message: str, event_id: int | None, action: ModerationAction) -> None:
     """Flash what was done; an Undo button follows it when the action can be undone."""
     flash(message, "success")
-    if event_id is not None:
+    if event_id is not None and action in UNDOABLE:
         flash(str(event_id), "undo")
+
+
+def _query() -> dict[str, str]:
+    """This page's query arguments, but none that ``url_for`` would read as its own
+    (``_external``, ``_scheme``, ``_anchor``...: a link must not leave this site)."""
+    return {k: v for k, v in request.args.items() if not k.startswith("_")}
 
 
 def _here() -> str:
     """This queue page's URL (tab, filters, page number), without a one-off ``select``."""
-    args = {k: v for k, v in request.args.items(multi=True) if k != "select"}
+    args = {k: v for k, v in _query().items() if k != "select"}
     return url_for("moderation.queue", **args)
 
 
@@ -159,6 +171,7 @@ def queue():
         listing=listing,
         here=_here(),
         select_all=request.args.get("select") == "all",
+        select_all_url=url_for("moderation.queue", **{**_query(), "select": "all"}),
         articles=content.published_articles(drafts=True),
         bulk_actions=REPORTED_BULK if filters.reported else allowed_actions(status),
         reports=reports.reports_for([c.id for c in listing.items]),
@@ -222,7 +235,7 @@ def act(comment_id: int, action: str):
     except services.ModerationError as exc:
         flash(str(exc), "error")
         return redirect(_back(), code=303)
-    _flash_outcome(outcome.message, outcome.event_id)
+    _flash_outcome(outcome.message, outcome.event_id, chosen)
     return redirect(_back_to_row({comment_id}), code=303)
 
 
@@ -353,7 +366,7 @@ def bulk():
         i: request.form[f"seen-edit-{i}"] for i in ids if f"seen-edit-{i}" in request.form
     }
     result = services.act_on_many(ids, action, current_user, expected=seen, seen_edits=seen_edits)
-    _flash_outcome(result.message(action), result.event_id)
+    _flash_outcome(result.message(action), result.event_id, action)
     return redirect(_back_to_row(set(ids)), code=303)
 
 
