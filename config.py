@@ -177,6 +177,9 @@ class Config:
     # Seconds each worker may reuse the queue's tab counts (counting 100,000 comments
     # takes milliseconds); a moderator's own actions refresh them at once.
     MODERATION_COUNTS_SECONDS = _env_float("MODERATION_COUNTS_SECONDS", 5.0)
+    # Minutes during which a moderator's status change (one comment or a bulk action)
+    # can be undone from the queue.
+    MODERATION_UNDO_MINUTES = _env_int("MODERATION_UNDO_MINUTES", 10)
     # Failed logins allowed within the window below: per known device (a browser with a
     # device cookie for the account), and for unknown devices per account and per client
     # network (an IPv4 address, an IPv6 /64).

@@ -63,6 +63,20 @@ def long_datetime(value: datetime | None) -> str:
     return f"{long_date(value)} at {value:%H:%M}"
 
 
+def short_datetime(value: datetime | None) -> str:
+    """Format a timestamp as "25 Nov 2026, 14:05" (UTC): for dense lists."""
+    if value is None:
+        return ""
+    return f"{value.day} {value:%b %Y, %H:%M}"
+
+
+def excerpt(text: str | None, length: int = 200) -> str:
+    """Return the first ``length`` characters of ``text`` as one line of plain text,
+    with "…" when it was cut (whitespace runs become one space)."""
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= length else flat[:length].rstrip() + "…"
+
+
 def page_window(current: int, total: int, around: int = 2) -> list[int | None]:
     """Page numbers to link: the first, the last, and ``around`` either side of the
     current one; None marks a gap.  A pager of 1,500 pages stays a few links long."""
@@ -89,6 +103,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(markdown)
     app.add_template_filter(long_date)
     app.add_template_filter(long_datetime)
+    app.add_template_filter(short_datetime)
+    app.add_template_filter(excerpt)
     app.add_template_filter(render_comment, "comment_html")
     app.add_template_global(canonical_url)
     app.add_template_global(page_window)

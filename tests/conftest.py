@@ -160,6 +160,7 @@ def add_comment(app):
         email: str = "reader@example.com",
         body: str | None = None,
         website: str | None = None,
+        red_flags: str = "",
     ) -> int:
         n = next(counter)
         # One write transaction from the start, as the app's own writes: a deferred one
@@ -182,6 +183,7 @@ def add_comment(app):
                 body=body or f"Comment body {n}",
                 now=created,
             )
+            comment.red_flags = red_flags  # as the red-flag check would have found
             db.session.add(comment)
             db.session.flush()
             comment_id = comment.id

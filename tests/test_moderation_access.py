@@ -12,7 +12,7 @@ import pytest
 from app import create_app
 from config import TestConfig
 
-SAMPLE_VALUES = {"comment_id": 1, "action": "approve", "rule_id": 1}
+SAMPLE_VALUES = {"comment_id": 1, "action": "approve", "rule_id": 1, "event_id": 1}
 
 
 def moderation_rules():

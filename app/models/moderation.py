@@ -112,6 +112,9 @@ class ModerationAction(enum.Enum):
     RULE_REMOVE = "rule_remove"
     PAGE_CLOSE = "page_close"  # a page closed to new comments
     PAGE_OPEN = "page_open"
+    # A logged status change put back (within MODERATION_UNDO_MINUTES).  The column is a
+    # non-native enum without a CHECK constraint: a new value needs no migration.
+    UNDO = "undo"
 
 
 class ModerationEvent(db.Model):
@@ -130,6 +133,11 @@ class ModerationEvent(db.Model):
     action: Mapped[ModerationAction] = mapped_column(_enum(ModerationAction))
     detail: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # On an Undo: the entry it reverted.  Unique, so an entry is undone at most once
+    # (two moderators pressing Undo together: the second is refused).
+    undoes_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moderation_events.id", ondelete="SET NULL"), unique=True
+    )
 
     moderator: Mapped[Moderator | None] = relationship()
     comment: Mapped[Comment | None] = relationship()

@@ -48,6 +48,10 @@ PAST_TENSE = {
 }
 
 
+# The status changes Undo can revert (deleting cannot be undone; edits, replies and
+# settings are not status changes).
+UNDOABLE = frozenset(action for action in TRANSITIONS if action is not ModerationAction.DELETE)
+
 # The site may answer a comment that is public, or about to be (replying approves it).
 REPLYABLE = frozenset({PENDING, APPROVED})
 

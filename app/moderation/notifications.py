@@ -186,7 +186,7 @@ def carry_out(signed: str) -> str:
             moderator,
             expected=CommentStatus.PENDING,
             detail="from an email link",
-        )
+        ).message
     except services.ModerationError as exc:
         raise LinkError(str(exc)) from None
 

@@ -9,8 +9,9 @@ import hashlib
 import json
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -30,11 +31,19 @@ from app.models import (
     CommentStatus,
     ModerationAction,
     ModerationEvent,
+    ModerationEventItem,
     Moderator,
+    QueueOrder,
     Remedy,
     utcnow,
 )
-from app.moderation.actions import PAST_TENSE, REPLYABLE, ActionNotAllowed, next_status
+from app.moderation.actions import (
+    PAST_TENSE,
+    REPLYABLE,
+    UNDOABLE,
+    ActionNotAllowed,
+    next_status,
+)
 from app.shared.pages import PageKey
 
 
@@ -50,22 +59,45 @@ class ConflictingChange(ModerationError):
     """Someone else changed the comment since the moderator looked at it."""
 
 
+# One status change: the comment, the status it had, the status it has now (None: gone).
+Change = tuple[int, CommentStatus | None, CommentStatus | None]
+
+# The detail of the approval that replying to a pending comment makes: undoing it would
+# leave the site's published reply answering a hidden comment, so it cannot be undone.
+APPROVED_BY_REPLYING = "approved by replying"
+
+
 def _log(
-    moderator: Moderator, action: ModerationAction, comment: Comment | None, detail: str = ""
-) -> None:
+    moderator: Moderator,
+    action: ModerationAction,
+    comment: Comment | None,
+    detail: str = "",
+    changes: Sequence[Change] = (),
+    undoes: ModerationEvent | None = None,
+) -> ModerationEvent:
+    """Add a line to the audit log, with one item per comment whose status it changed."""
     if comment is not None:
-        # From now on its author can no longer change it (app.comments.own): they must
-        # not undo a moderator's edit, nor rewrite what a moderator approved or pinned.
-        comment.moderated_at = utcnow()
-    db.session.add(
-        ModerationEvent(
-            moderator_id=moderator.id,
-            moderator_email=moderator.email,
-            comment_id=comment.id if comment is not None else None,
-            action=action,
-            detail=detail,
-        )
+        _mark_moderated(comment)
+    event = ModerationEvent(
+        moderator_id=moderator.id,
+        moderator_email=moderator.email,
+        comment_id=comment.id if comment is not None else None,
+        action=action,
+        detail=detail,
+        undoes_event_id=undoes.id if undoes is not None else None,
+        items=[
+            ModerationEventItem(comment_id=cid, status_before=before, status_after=after)
+            for cid, before, after in changes
+        ],
     )
+    db.session.add(event)
+    return event
+
+
+def _mark_moderated(comment: Comment) -> None:
+    # From now on its author can no longer change it (app.comments.own): they must not
+    # undo a moderator's edit, nor rewrite what a moderator approved or pinned.
+    comment.moderated_at = utcnow()
 
 
 def edit_marker(comment: Comment) -> str:
@@ -81,31 +113,61 @@ def _locked(comment_id: int) -> Comment:
     return comment
 
 
-def _apply(
-    comment: Comment, action: ModerationAction, moderator: Moderator, now: datetime, detail: str
-) -> None:
-    """Change one locked comment's status (or delete it), log it, refresh its page."""
+def _apply(comment: Comment, action: ModerationAction, now: datetime) -> Change:
+    """Change one locked comment's status (or delete it) and refresh its page; return
+    the change, for the log.  The caller logs it (one entry for one action, or one for a
+    whole bulk action).
+
+    :raise ActionNotAllowed: when the action does not apply to the comment's status.
+    """
     page = PageKey.of(comment)
+    before = comment.status
     target = next_status(action, comment.status, comment.status_before_trash)
+    _mark_moderated(comment)
+    if action is ModerationAction.DELETE:
+        remove_for_good(comment, now)
+    else:
+        _set_status(comment, target, now)
+    touch_pages([page], now)  # after the change: it recounts the approved comments
+    return comment.id, before, target
+
+
+def _set_status(comment: Comment, target: CommentStatus, now: datetime) -> None:
+    """Move a comment to ``target``, keeping the status to restore it to from the
+    trash; a first approval tells its author (and the author it answers)."""
+    if target is CommentStatus.TRASH:
+        comment.status_before_trash = comment.status
+    elif comment.status is CommentStatus.TRASH:
+        comment.status_before_trash = None
+    first_approval = target is CommentStatus.APPROVED and comment.approved_at is None
+    if first_approval:
+        comment.approved_at = now
+    comment.status = target
+    if first_approval:
+        subscriptions.comment_published(comment, now, was_held=True)
+
+
+def _apply_and_log(
+    comment: Comment, action: ModerationAction, moderator: Moderator, now: datetime, detail: str
+) -> ModerationEvent:
+    """Apply ``action`` to one locked comment and log it as one entry."""
+    change = _apply(comment, action, now)
     if action is ModerationAction.DELETE:
         # The log outlives the comment: it names the comment by its number only, so that
         # deleting (or erasing) a person's comment leaves nothing of theirs behind.
         detail = f"{detail + ': ' if detail else ''}comment {comment.id}"
-    _log(moderator, action, comment, detail)
-    if action is ModerationAction.DELETE:
-        remove_for_good(comment, now)
-    else:
-        if target is CommentStatus.TRASH:
-            comment.status_before_trash = comment.status
-        elif comment.status is CommentStatus.TRASH:
-            comment.status_before_trash = None
-        first_approval = target is CommentStatus.APPROVED and comment.approved_at is None
-        if first_approval:
-            comment.approved_at = now
-        comment.status = target
-        if first_approval:  # its author and the author it answers may hear of it
-            subscriptions.comment_published(comment, now, was_held=True)
-    touch_pages([page], now)  # after the change: it recounts the approved comments
+        return _log(moderator, action, None, detail, [change])
+    return _log(moderator, action, comment, detail, [change])
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one action did: a sentence for the moderator, and its log entry (for Undo;
+    None when nothing was logged)."""
+
+    message: str
+    event_id: int | None = None
+    comment_ids: tuple[int, ...] = ()  # the comments it changed
 
 
 def act(
@@ -115,8 +177,8 @@ def act(
     expected: CommentStatus | None = None,
     detail: str = "",
     seen_edit: str | None = None,
-) -> str:
-    """Apply ``action`` to one comment; return a sentence saying what happened.
+) -> Outcome:
+    """Apply ``action`` to one comment; return what happened and its log entry.
 
     :param expected: the status the moderator saw; if the comment has moved on since,
         nothing changes and :class:`ConflictingChange` says so (two moderators on one
@@ -141,11 +203,13 @@ def act(
                 "done: read it again before you act on it."
             )
         try:
-            _apply(comment, action, moderator, now, detail)
+            event = _apply_and_log(comment, action, moderator, now, detail)
         except ActionNotAllowed as exc:
             raise ModerationError(str(exc)) from None
+        db.session.flush()
+        event_id = event.id
     forget_counts()
-    return f"Comment {comment_id} {PAST_TENSE[action]}."
+    return Outcome(f"Comment {comment_id} {PAST_TENSE[action]}.", event_id, (comment_id,))
 
 
 @dataclass(frozen=True)
@@ -155,6 +219,7 @@ class BulkResult:
     done: int
     skipped: int
     changed: int = 0  # moved by someone else since the moderator saw them
+    event_id: int | None = None  # the one log entry for all of them (None: none done)
 
     def message(self, action: ModerationAction) -> str:
         """A sentence for the moderator."""
@@ -188,7 +253,8 @@ def act_on_many(
     """
     seen_edits = seen_edits or {}
     now = utcnow()
-    done = skipped = changed = 0
+    skipped = changed = 0
+    event_id = None
     with write_transaction():
         comments = list(
             db.session.scalars(
@@ -199,19 +265,124 @@ def act_on_many(
             )
         )
         skipped = len(set(ids)) - len(comments)
+        changes: list[Change] = []
         for comment in comments:
             edited = comment.id in seen_edits and edit_marker(comment) != seen_edits[comment.id]
             if (expected is not None and comment.status is not expected) or edited:
                 changed += 1
                 continue
             try:
-                _apply(comment, action, moderator, now, "bulk")
-                done += 1
+                changes.append(_apply(comment, action, now))
             except ActionNotAllowed:
                 skipped += 1
             db.session.flush()
+        if changes:
+            changes.sort()
+            named = ", ".join(str(cid) for cid, _, _ in changes)
+            noun = "comment" if len(changes) == 1 else "comments"
+            event = _log(moderator, action, None, f"bulk: {noun} {named}", changes)
+            db.session.flush()
+            event_id = event.id
     forget_counts()
-    return BulkResult(done, skipped, changed)
+    return BulkResult(len(changes), skipped, changed, event_id)
+
+
+def undo_window(now: datetime | None = None) -> datetime:
+    """Return the time before which a logged action can no longer be undone."""
+    minutes = current_app.config["MODERATION_UNDO_MINUTES"]
+    return (now or utcnow()) - timedelta(minutes=minutes)
+
+
+def undoable(event: ModerationEvent) -> bool:
+    """Whether ``event`` is a kind of action Undo can revert (it may still be too late
+    or already undone): a status change, but not the approval a reply made."""
+    return (
+        event.action in UNDOABLE
+        and event.detail != APPROVED_BY_REPLYING
+        and any(item.status_after is not None for item in event.items)
+    )
+
+
+def undo(event_id: int, moderator: Moderator) -> Outcome:
+    """Put back the status each comment had before the logged action ``event_id``.
+
+    Any moderator may undo any moderator's action, once, within MODERATION_UNDO_MINUTES;
+    the Undo is itself logged (by whom, and which entry it reverted).  A comment that
+    has moved since (its status is no longer the one the action left it in) or is gone
+    is left as it is, and the sentence says so.
+
+    :raise ModerationError: when there is no such entry, it cannot be undone, it is too
+        old or already undone, or none of its comments can be put back.
+    """
+    now = utcnow()
+    with write_transaction():
+        event = db.session.get(ModerationEvent, event_id, with_for_update=True)
+        if event is None:
+            raise ModerationError("There is no such action to undo.")
+        if not undoable(event):
+            label = event.action.value.replace("_", " ")
+            raise ModerationError(f"That action ({label}) cannot be undone.")
+        already = db.session.scalar(
+            select(ModerationEvent).where(ModerationEvent.undoes_event_id == event.id)
+        )
+        if already is not None:
+            raise ModerationError(f"That action was already undone by {already.moderator_email}.")
+        if event.created_at < undo_window(now):
+            minutes = current_app.config["MODERATION_UNDO_MINUTES"]
+            raise ModerationError(
+                f"Too late to undo that action: Undo works for {minutes} minutes. "
+                "Change the comments one by one instead."
+            )
+        changes: list[Change] = []
+        moved, gone = [], []
+        for item in event.items:
+            comment = db.session.get(Comment, item.comment_id, with_for_update=True)
+            if comment is None or comment.deleted_at is not None:
+                gone.append(item.comment_id)
+            elif item.status_after is None or comment.status is not item.status_after:
+                moved.append(f"{item.comment_id} (now {comment.status.value})")
+            else:
+                changes.append((comment.id, comment.status, item.status_before))
+                _undo_one(comment, item, now)
+        notes = []
+        if moved:
+            notes.append(f"Left as they are, changed since: comment {', '.join(moved)}.")
+        if gone:
+            notes.append(f"No longer there: comment {', '.join(map(str, gone))}.")
+        if not changes:
+            raise ModerationError("Nothing was undone. " + " ".join(notes))
+        named = ", ".join(str(cid) for cid, _, _ in changes)
+        undone = _log(
+            moderator,
+            ModerationAction.UNDO,
+            db.session.get(Comment, event.comment_id) if event.comment_id else None,
+            f"undid {event.moderator_email}'s {event.action.value.replace('_', ' ')} "
+            f"(log entry {event.id}): comment{'' if len(changes) == 1 else 's'} {named}",
+            changes,
+            undoes=event,
+        )
+        db.session.flush()
+        undone_id = undone.id
+    forget_counts()
+    if len(changes) == 1:
+        message = f"Undone: comment {named} is {changes[0][2].value} again."
+    else:
+        message = f"Undone: {len(changes)} comments put back as they were."
+    return Outcome(" ".join([message, *notes]), undone_id, tuple(c for c, _, _ in changes))
+
+
+def _undo_one(comment: Comment, item: ModerationEventItem, now: datetime) -> None:
+    """Put one locked comment back in ``item.status_before``."""
+    page = PageKey.of(comment)
+    before = item.status_before
+    if item.status_after is CommentStatus.TRASH:
+        # Out of the trash to where it was: nothing to restore to any more.
+        comment.status_before_trash = None
+    elif before is CommentStatus.TRASH:
+        # Back into the trash: Restore must again lead where it led.
+        comment.status_before_trash = comment.status
+    comment.status = before
+    touch_pages([page], now)
 
 
 def empty_spam(moderator: Moderator) -> int:
@@ -302,7 +473,7 @@ def reply(parent_id: int, moderator: Moderator, body: str) -> Comment:
     with write_transaction():
         parent = _locked(parent_id)
         if parent.status is CommentStatus.PENDING:
-            _apply(parent, ModerationAction.APPROVE, moderator, now, "approved by replying")
+            _apply_and_log(parent, ModerationAction.APPROVE, moderator, now, APPROVED_BY_REPLYING)
         elif parent.status not in REPLYABLE:
             raise ModerationError(
                 f"You can only reply to approved or pending comments; this one is "
@@ -422,21 +593,37 @@ class QueueFilter:
     """What the moderator asked the queue for.
 
     ``reported``: the "Reported" tab, comments with reports awaiting a decision, in
-    whatever status (``status`` is then ignored).
+    whatever status (``status`` is then ignored).  ``careful``: the "Needs a careful
+    answer" tab, pending comments in which red-flag phrases were found.
     """
 
     status: CommentStatus = CommentStatus.PENDING
     page: PageKey | None = None
     search: str = ""
     reported: bool = False
+    careful: bool = False
+    order: QueueOrder = QueueOrder.OLDEST
 
     @property
     def tab(self) -> str:
         """The tab's name in the URL (``?status=``)."""
+        if self.careful:
+            return CAREFUL_TAB
         return REPORTED_TAB if self.reported else self.status.value
+
+    @property
+    def is_status_tab(self) -> bool:
+        """Whether this is one of the status tabs (not Reported nor Careful)."""
+        return not (self.reported or self.careful)
+
+    @property
+    def seen_status(self) -> CommentStatus | None:
+        """The status every comment of this tab has (None: the tab mixes statuses)."""
+        return None if self.reported else self.status
 
 
 REPORTED_TAB = "reported"
+CAREFUL_TAB = "careful"
 
 
 @dataclass
@@ -525,21 +712,38 @@ def _search_clause(term: str):
     return or_(*clauses)
 
 
+def careful_count() -> int:
+    """Return how many pending comments need a careful answer (red flags found)."""
+    return db.session.scalar(select(func.count()).select_from(Comment).where(*_careful())) or 0
+
+
+def _careful() -> list:
+    return [
+        Comment.status == CommentStatus.PENDING,
+        Comment.deleted_at.is_(None),
+        Comment.red_flags != "",
+    ]
+
+
 def queue(filters: QueueFilter, number: int, per_page: int) -> QueuePage:
-    """Return a page of the queue, newest first, with pages and parents loaded.
+    """Return a page of the queue with pages and parents loaded, in the moderator's
+    order (oldest or newest first); in the pending tab the comments that need a careful
+    answer come first whatever the order.
 
     Not ``db.paginate``: its count would walk every comment of the tab on each view,
     where the unfiltered tabs reuse the cached tab counts.
     """
     if filters.reported:
         conditions = list(reports.open_reports_filter())
+    elif filters.careful:
+        conditions = _careful()
     else:
         conditions = [Comment.status == filters.status, Comment.deleted_at.is_(None)]
     if filters.page is not None:
         conditions.append(filters.page.clause())
     if filters.search.strip():
         conditions.append(_search_clause(filters.search))
-    if filters.page is None and not filters.search.strip() and not filters.reported:
+    if filters.page is None and not filters.search.strip() and filters.is_status_tab:
         total = status_counts()[filters.status]
     else:
         total = db.session.scalar(select(func.count()).select_from(Comment).where(*conditions))
@@ -557,12 +761,30 @@ def queue(filters: QueueFilter, number: int, per_page: int) -> QueuePage:
                 joinedload(Comment.remedy),
                 joinedload(Comment.parent.of_type(parent)),
             )
-            .order_by(Comment.created_at.desc(), Comment.id.desc())
+            .order_by(*_queue_order(filters))
             .limit(per_page)
             .offset((number - 1) * per_page)
         )
     )
     return QueuePage(comments, number, pages, total)
+
+
+def _queue_order(filters: QueueFilter) -> list:
+    oldest = filters.order is QueueOrder.OLDEST
+    order = [
+        Comment.created_at.asc() if oldest else Comment.created_at.desc(),
+        Comment.id.asc() if oldest else Comment.id.desc(),
+    ]
+    if filters.status is CommentStatus.PENDING and filters.is_status_tab:
+        # Someone who may describe an emergency is not kept waiting behind thank-yous.
+        order.insert(0, (Comment.red_flags == "").asc())
+    return order
+
+
+def set_queue_order(moderator_id: int, order: QueueOrder) -> None:
+    """Save which end of the queue a moderator starts from."""
+    with write_transaction():
+        db.session.get(Moderator, moderator_id, with_for_update=True).queue_order = order
 
 
 def get_comment(comment_id: int) -> Comment | None:

@@ -21,10 +21,16 @@ from werkzeug.wrappers import Response
 
 from app.comments import reports
 from app.content import queries as content
-from app.models import CommentStatus, ModerationAction
+from app.models import CommentStatus, ModerationAction, QueueOrder
 from app.moderation import preferences as own_preferences
 from app.moderation import services
-from app.moderation.actions import LABELS, TRANSITIONS, allowed_actions, row_actions
+from app.moderation.actions import (
+    LABELS,
+    TRANSITIONS,
+    UNDOABLE,
+    allowed_actions,
+    row_actions,
+)
 from app.moderation.forms import EditCommentForm, PreferencesForm, ReplyForm
 from app.moderation.page_views import bp as pages_bp
 from app.moderation.rule_views import bp as rules_bp
@@ -93,7 +99,12 @@ def _filters() -> services.QueueFilter:
     # NUL and other control characters cannot match anything (and PostgreSQL refuses NUL).
     search = "".join(ch for ch in request.args.get("q", "") if ch.isprintable())
     return services.QueueFilter(
-        status=status, page=_page_key(), search=search, reported=tab == services.REPORTED_TAB
+        status=status,
+        page=_page_key(),
+        search=search,
+        reported=tab == services.REPORTED_TAB,
+        careful=tab == services.CAREFUL_TAB,
+        order=current_user.queue_order,
     )
 
 
@@ -114,24 +125,91 @@ def _back() -> str:
     )
 
 
+def _back_to_row(acted: set[int]) -> str:
+    """Where to go after acting on the comments ``acted``: back to the queue page the
+    moderator came from, at the row after them (the form's ``order`` lists the page's
+    rows from top to bottom), or the last row before them when none follows."""
+    back = _back().partition("#")[0]
+    order = [i for i in map(parse_id, request.form.get("order", "").split(",")) if i]
+    hits = [n for n, cid in enumerate(order) if cid in acted]
+    if not hits:
+        return back
+    after = [cid for cid in order[hits[0] :] if cid not in acted]
+    before = [cid for cid in order[: hits[0]] if cid not in acted]
+    target = after[0] if after else (before[-1] if before else None)
+    return f"{back}#queue-{target}" if target else back
+
+
+def _flash_outcome(message: str, event_id: int | None, action: ModerationAction) -> None:
+    """Flash what was done; an Undo button follows it when the action can be undone."""
+    flash(message, "success")
+    if event_id is not None and action in UNDOABLE:
+        flash(str(event_id), "undo")
+
+
+def _query() -> dict[str, str]:
+    """This page's query arguments, but none that ``url_for`` would read as its own
+    (``_external``, ``_scheme``, ``_anchor``...: a link must not leave this site)."""
+    return {k: v for k, v in request.args.items() if not k.startswith("_")}
+
+
+def _here() -> str:
+    """This queue page's URL (tab, filters, page number), without a one-off ``select``."""
+    args = {k: v for k, v in _query().items() if k != "select"}
+    return url_for("moderation.queue", **args)
+
+
 @bp.get("/")
 def queue():
-    """The queue: a tab per status, newest first, filtered by page and search."""
+    """The queue: a tab per status, in the moderator's order, filtered by page and
+    search; ``?select=all`` shows every row of the page selected (for browsers
+    without JavaScript)."""
     filters = _filters()
     listing = services.queue(
         filters,
         number=request.args.get("page", 1, type=int),
         per_page=current_app.config["MODERATION_PER_PAGE"],
     )
+    status = CommentStatus.PENDING if filters.careful else filters.status
     return render_template(
         "moderation/queue.html",
         filters=filters,
         listing=listing,
+        here=_here(),
+        select_all=request.args.get("select") == "all",
+        select_all_url=url_for("moderation.queue", **{**_query(), "select": "all"}),
         articles=content.published_articles(drafts=True),
-        bulk_actions=REPORTED_BULK if filters.reported else allowed_actions(filters.status),
+        bulk_actions=REPORTED_BULK if filters.reported else allowed_actions(status),
         reports=reports.reports_for([c.id for c in listing.items]),
         reported_count=reports.reported_count(),
+        careful_count=services.careful_count(),
     )
+
+
+@bp.post("/queue-order")
+def queue_order():
+    """Save which end of the queue this moderator starts from (oldest or newest)."""
+    try:
+        order = QueueOrder(request.form.get("order", ""))
+    except ValueError:
+        flash("Choose oldest first or newest first.", "error")
+    else:
+        services.set_queue_order(current_user.id, order)
+        flash(f"The queue now shows the {order.value} comments first.", "success")
+    return redirect(_back(), code=303)
+
+
+@bp.post("/undo/<id:event_id>")
+def undo(event_id: int):
+    """Put back what a logged status change did (any moderator's, within minutes)."""
+    try:
+        outcome = services.undo(event_id, current_user)
+    except services.ModerationError as exc:
+        flash(str(exc), "error")
+        return redirect(_back(), code=303)
+    flash(outcome.message, "success")
+    back = _back().partition("#")[0]
+    return redirect(f"{back}#queue-{outcome.comment_ids[0]}", code=303)
 
 
 @bp.post("/comments/<id:comment_id>/dismiss-reports")
@@ -153,17 +231,18 @@ def act(comment_id: int, action: str):
     # "pending|2026-11-30T01:02:03+00:00": the status and the edit the moderator saw.
     expected, _, seen_edit = request.form.get("expected", "").partition("|")
     try:
-        message = services.act(
+        outcome = services.act(
             comment_id,
             chosen,
             current_user,
             expected=_status_or_none(expected),
             seen_edit=seen_edit if "|" in request.form.get("expected", "") else None,
         )
-        flash(message, "success")
     except services.ModerationError as exc:
         flash(str(exc), "error")
-    return redirect(_back(), code=303)
+        return redirect(_back(), code=303)
+    _flash_outcome(outcome.message, outcome.event_id, chosen)
+    return redirect(_back_to_row({comment_id}), code=303)
 
 
 @bp.post("/comments/<id:comment_id>/pin")
@@ -193,7 +272,7 @@ def delete(comment_id: int):
     if request.method == "GET":
         return render_template("moderation/confirm_delete.html", comments=[comment], back=_back())
     try:
-        flash(services.act(comment_id, ModerationAction.DELETE, current_user), "success")
+        flash(services.act(comment_id, ModerationAction.DELETE, current_user).message, "success")
     except services.ModerationError as exc:
         flash(str(exc), "error")
     return redirect(_back(), code=303)
@@ -256,6 +335,8 @@ def reply(comment_id: int):
             status = 409
         else:
             flash("Your reply is published.", "success")
+            if request.form.get("next"):  # from the queue: back to where the moderator was
+                return redirect(_back(), code=303)
             page = Page(new.article, new.remedy)
             return redirect(page.url(_anchor=f"comment-{new.id}"), code=303)
     status = 422 if form.errors else status
@@ -268,8 +349,11 @@ def reply(comment_id: int):
 def bulk():
     """Apply one action to every selected comment (deleting asks to confirm first)."""
     ids = [i for i in map(parse_id, request.form.getlist("ids")) if i is not None]
+    chosen = request.form.get("action", "")
+    if chosen == "chosen":  # the "Apply" button next to the list of every action
+        chosen = request.form.get("chosen_action", "")
     try:
-        action = ModerationAction(request.form.get("action", ""))
+        action = ModerationAction(chosen)
     except ValueError:
         action = None
     if action not in LABELS:
@@ -288,8 +372,8 @@ def bulk():
         i: request.form[f"seen-edit-{i}"] for i in ids if f"seen-edit-{i}" in request.form
     }
     result = services.act_on_many(ids, action, current_user, expected=seen, seen_edits=seen_edits)
-    flash(result.message(action), "success")
-    return redirect(_back(), code=303)
+    _flash_outcome(result.message(action), result.event_id, action)
+    return redirect(_back_to_row(set(ids)), code=303)
 
 
 @bp.route("/empty-spam", methods=["GET", "POST"])
