@@ -108,6 +108,12 @@ class ModerationAction(enum.Enum):
     AUTHOR_DELETE = "author_delete"
     HOLD = "hold"  # held back by the site itself (reports from several readers)
     DISMISS_REPORTS = "dismiss_reports"
+    # An admin's changes to the site (app.site_settings, app.auth.services): the
+    # detail names the setting or the moderator, and what changed.
+    SETTINGS = "settings"
+    MODERATOR_ADD = "moderator_add"
+    MODERATOR_ROLE = "moderator_role"
+    MODERATOR_REMOVE = "moderator_remove"
 
 
 class ModerationEvent(db.Model):
