@@ -25,6 +25,7 @@ from __future__ import annotations
 import enum
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,6 +42,9 @@ from app.shared.validators import describe, hidden_characters
 
 _EXTENSION = "relief.site_settings"
 _REQUEST_COPY = "relief_site_settings"
+
+_WHOLE = re.compile(r"[0-9]+")
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
 
 # Limits on a word list: enough for any real list, small enough to match fast.
 MAX_WORDS = 500
@@ -97,10 +101,11 @@ class Setting:
         whole = self.kind is Kind.INT
         range_text = f"from {_number(self.minimum)} to {_number(self.maximum)}"
         what = "a whole number" if whole else "a number"
-        try:
-            number = int(text) if whole else float(text)
-        except ValueError:
-            raise InvalidValue(f"Enter {what} {range_text}.") from None
+        # Plain ASCII digits: int() and float() also take "1_0", "\u0662", "nan", "1e9".
+        shape = _WHOLE if whole else _DECIMAL
+        if not shape.fullmatch(text) or len(text) > 20:
+            raise InvalidValue(f"Enter {what} {range_text}.")
+        number = int(text) if whole else float(text)
         if not math.isfinite(number) or not self.minimum <= number <= self.maximum:
             raise InvalidValue(f"Enter {what} {range_text}.")
         return number

@@ -12,6 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
 
 from app.auth.services import MIN_PASSWORD
@@ -55,7 +56,10 @@ def _setting_field(setting: Setting):
     check = [_setting_check(setting)]
     if setting.kind is Kind.CHOICE:
         return SelectField(
-            setting.label, choices=list(setting.choices), validators=check, validate_choice=False
+            setting.label,
+            choices=[SelectChoice(value, label) for value, label in setting.choices],
+            validators=check,
+            validate_choice=False,
         )
     if setting.kind is Kind.WORDS:
         return TextAreaField(setting.label, validators=check)
@@ -95,6 +99,12 @@ for _setting in SETTINGS:
     setattr(SettingsForm, field_name(_setting), _setting_field(_setting))
 
 
+ROLE_CHOICES = [
+    SelectChoice(ModeratorRole.MODERATOR.value, "Moderator"),
+    SelectChoice(ModeratorRole.ADMIN.value, "Admin"),
+]
+
+
 class AddModeratorForm(FlaskForm):
     """A new moderator's account: the service checks the rest (a taken email...)."""
 
@@ -117,10 +127,7 @@ class AddModeratorForm(FlaskForm):
     )
     role = RadioField(
         "Role",
-        choices=[
-            (ModeratorRole.MODERATOR.value, "Moderator"),
-            (ModeratorRole.ADMIN.value, "Admin"),
-        ],
+        choices=ROLE_CHOICES,
         default=ModeratorRole.MODERATOR.value,
         validators=[InputRequired("Choose a role.")],
     )
@@ -141,8 +148,5 @@ class RoleForm(FlaskForm):
 
     role = SelectField(
         "Role",
-        choices=[
-            (ModeratorRole.MODERATOR.value, "Moderator"),
-            (ModeratorRole.ADMIN.value, "Admin"),
-        ],
+        choices=ROLE_CHOICES,
     )
