@@ -99,6 +99,10 @@ for _setting in SETTINGS:
     setattr(SettingsForm, field_name(_setting), _setting_field(_setting))
 
 
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
 ROLE_CHOICES = [
     SelectChoice(ModeratorRole.MODERATOR.value, "Moderator"),
     SelectChoice(ModeratorRole.ADMIN.value, "Admin"),
@@ -110,6 +114,7 @@ class AddModeratorForm(FlaskForm):
 
     name = StringField(
         "Name",
+        filters=[_strip],
         validators=[
             DataRequired("Enter their name: it is shown on the site's replies."),
             MaxLength(100, "Keep the name to 100 characters."),
@@ -118,6 +123,7 @@ class AddModeratorForm(FlaskForm):
     )
     email = StringField(
         "Email",
+        filters=[_strip],
         validators=[
             DataRequired("Enter the email address they will log in with."),
             MaxLength(254, "Enter an email address of 254 characters or fewer."),
