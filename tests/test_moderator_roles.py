@@ -9,7 +9,6 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from app import create_app
-from app.auth import services
 from app.auth.services import AccountError, add_moderator, change_role, remove_moderator
 from app.extensions import db
 from app.models import ModerationEvent, Moderator, ModeratorRole
@@ -309,14 +308,3 @@ def test_moderator_forms_need_a_csrf_token(app, team):
         == 400
     )
     assert roles(app) == {"mod@example.com": "admin", "pat@example.com": "moderator"}
-
-
-def test_services_are_used_by_the_views_for_every_rule():
-    """The views hold no rule of their own: the last-admin rule is in the service."""
-    import inspect
-
-    from app.moderation import admin_views
-
-    source = inspect.getsource(admin_views)
-    assert "_admin_count" not in source and "ModeratorRole.ADMIN" not in source
-    assert services.change_role and services.remove_moderator
