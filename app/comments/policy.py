@@ -218,7 +218,10 @@ class WordMatcher:
             return []
         found: dict[str, None] = {}
         for match in self.pattern.finditer(fold(text)):
-            found.setdefault(self.phrases[_key(match.group())], None)
+            # Folding what was folded changes nothing, so the key is there; if Unicode
+            # ever proved otherwise, the text found is named rather than failing.
+            key = _key(match.group())
+            found.setdefault(self.phrases.get(key, key), None)
         return list(found)
 
 
