@@ -168,6 +168,82 @@ class Config:
     COMMENTS_REPORTS_PER_HOUR = _env_int("COMMENTS_REPORTS_PER_HOUR", 10)
     # Approved comments in each Atom feed (a page's, and the whole site's), newest first.
     COMMENTS_FEED_SIZE = _env_int("COMMENTS_FEED_SIZE", 50)
+    # --- Red flags and closing pages (admins may change these, and the mode, link,
+    # word, timing and flood settings above, on /moderation/settings: what they save
+    # wins; these values are the defaults, and "reset to default" returns to them) ---
+    # Phrases that may mean an emergency or a reader at risk (the symptoms of
+    # content/get-help.yml's "When to get help", pregnancy, overdose, self-harm): a
+    # comment with any of them is always held for a careful answer, whoever wrote it.
+    # Matched as whole words, ignoring case; ' and ’ are the same apostrophe.
+    COMMENTS_RED_FLAGS = _env_words("COMMENTS_RED_FLAGS") or (
+        # Emergency (cauda equina and more): numbness, bladder or bowels, both legs...
+        "numb",
+        "numbness",
+        "bladder",
+        "bowel",
+        "bowels",
+        "incontinence",
+        "incontinent",
+        "wet myself",
+        "can't pee",
+        "cannot pee",
+        "cant pee",
+        "unable to pee",
+        "can't urinate",
+        "cannot urinate",
+        "both legs",
+        "legs gave way",
+        "legs give way",
+        "chest pain",
+        "chest pains",
+        "fell",
+        "fallen",
+        "a fall",
+        "accident",
+        "car crash",
+        # Urgent: infection, weight loss, a lump, cancer, weak bones.
+        "high temperature",
+        "fever",
+        "feverish",
+        "hot and shivery",
+        "weight loss",
+        "lost weight",
+        "losing weight",
+        "lump",
+        "swelling",
+        "swollen",
+        "cancer",
+        "tumour",
+        "tumor",
+        "osteoporosis",
+        "weak bones",
+        "brittle bones",
+        # Pregnancy: what is safe changes.
+        "pregnant",
+        "pregnancy",
+        "weeks pregnant",
+        # Overdose.
+        "overdose",
+        "overdosed",
+        "took too many",
+        "taken too many",
+        "too many tablets",
+        "too many pills",
+        "too many painkillers",
+        # Self-harm and suicide.
+        "suicide",
+        "suicidal",
+        "kill myself",
+        "killing myself",
+        "end my life",
+        "end it all",
+        "self-harm",
+        "self harm",
+        "hurt myself",
+        "harm myself",
+        "want to die",
+        "wanna die",
+    )
     # Pages stop taking new comments this many days after their article's publication
     # date (its comments stay visible); a moderator can still reopen one (0: never).
     COMMENTS_CLOSE_AFTER_DAYS = _env_int("COMMENTS_CLOSE_AFTER_DAYS", 0)

@@ -105,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     from app.content.routing import ArticleSlugConverter, SlugConverter
     from app.content.views import bp as content_bp
     from app.health import bp as health_bp
+    from app.moderation.admin_views import bp as admin_bp
     from app.moderation.email_views import bp as email_actions_bp
     from app.moderation.views import bp as moderation_bp
     from app.pages.views import bp as pages_bp
@@ -116,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(content_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(moderation_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(email_actions_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(pages_bp)

@@ -196,6 +196,20 @@ def add_comment(app):
 MODERATOR_PASSWORD = "correct horse battery staple"
 
 
+def about_comments():
+    """A WHERE clause for the log lines about comments: not those about the team or the
+    settings (adding the test's moderator is itself a line in the log)."""
+    from app.models import ModerationAction, ModerationEvent
+
+    team = (
+        ModerationAction.MODERATOR_ADD,
+        ModerationAction.MODERATOR_ROLE,
+        ModerationAction.MODERATOR_REMOVE,
+        ModerationAction.SETTINGS,
+    )
+    return ModerationEvent.action.not_in(team)
+
+
 class ModeratorHelper:
     """Log a test client in and out as a moderator."""
 

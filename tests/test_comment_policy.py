@@ -75,7 +75,9 @@ def test_moderation_words_hold_wherever_they_appear(field):
         "website": "https://casino.example.com",
         "text": "I like the CASINO.",
     }[field]
-    assert decide(sub(**{field: value}), KNOWN, settings) == Decision(PENDING, "word: Casino")
+    assert decide(sub(**{field: value}), KNOWN, settings) == Decision(
+        PENDING, 'moderation word: "Casino"'
+    )
 
 
 @pytest.mark.parametrize("field", ["name", "email", "website", "text"])
@@ -88,7 +90,7 @@ def test_disallowed_words_are_spam_wherever_they_appear(field):
         "text": "cheap VIAGRA",
     }[field]
     assert decide(sub(**{field: value}), KNOWN, settings) == Decision(
-        SPAM, "disallowed word: viagra"
+        SPAM, 'disallowed word: "viagra"'
     )
 
 

@@ -268,8 +268,8 @@ def test_links_and_words_are_held(app, client, article, comment_form, add_commen
     client.post(URL, data=comment_form(comment="best casino"))
     assert [(c.status, c.reason) for c in stored(app)[1:]] == [
         (CommentStatus.PENDING, "2 links"),
-        (CommentStatus.PENDING, "word: miracle"),
-        (CommentStatus.SPAM, "disallowed word: casino"),
+        (CommentStatus.PENDING, 'moderation word: "miracle"'),
+        (CommentStatus.SPAM, 'disallowed word: "casino"'),
     ]
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Comment, CommentStatus, ModerationEvent
 from app.shared.urls import MAX_ID, parse_id, safe_next
-from tests.conftest import MODERATOR_PASSWORD
+from tests.conftest import MODERATOR_PASSWORD, about_comments
 
 QUEUE = "/moderation/"
 
@@ -36,7 +36,8 @@ def mod(client, moderator, article):
 
 def events(app) -> int:
     with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(ModerationEvent))
+        query = select(func.count()).select_from(ModerationEvent).where(about_comments())
+        return db.session.scalar(query)
 
 
 def status_of(app, comment_id: int):

@@ -12,7 +12,14 @@ import pytest
 from app import create_app
 from config import TestConfig
 
-SAMPLE_VALUES = {"comment_id": 1, "action": "approve", "rule_id": 1, "event_id": 1}
+SAMPLE_VALUES = {
+    "comment_id": 1,
+    "action": "approve",
+    "rule_id": 1,
+    "event_id": 1,
+    "moderator_id": 1,
+    "name": "COMMENTS_MODERATION",
+}
 
 
 def moderation_rules():
@@ -78,6 +85,9 @@ def test_every_state_changing_route_is_post_only_or_a_confirmation_page():
     view_only_get = {
         "moderation.queue",
         "moderation.log",
+        "admin.settings",
+        "admin.moderators",
+        "admin.remove_moderator",
         "moderation.delete",
         "moderation.edit",
         "moderation.reply",

@@ -1,4 +1,4 @@
-"""``flask moderators add|list|remove|set-password``."""
+"""``flask moderators add|list|set-role|remove|set-password``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from app.auth import services
+from app.models import ModeratorRole
 
 moderators_cli = AppGroup("moderators", help="Manage moderator accounts.")
 
@@ -22,18 +23,31 @@ def _password(from_stdin: bool) -> str:
 @click.argument("email")
 @click.option("--name", default="Relief team", show_default=True, help="Shown on replies.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def add(email: str, name: str, password_stdin: bool) -> None:
-    """Create a moderator (asks for the password twice)."""
+@click.option(
+    "--admin", is_flag=True, help="An admin: may also manage moderators and the settings."
+)
+def add(email: str, name: str, password_stdin: bool, admin: bool) -> None:
+    """Create a moderator (asks for the password twice).
+
+    Without --admin a moderator, except the first account of a site that has no admin.
+    """
+    role = ModeratorRole.ADMIN if admin else None
     try:
-        moderator = services.add_moderator(email, _password(password_stdin), name)
+        moderator = services.add_moderator(email, _password(password_stdin), name, role=role)
     except services.AccountError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Added moderator {moderator.email}.")
+    if moderator.is_admin and not admin:
+        click.echo(
+            f"Added moderator {moderator.email} as an admin, since the site had no admin "
+            "yet: admins also manage moderators and settings."
+        )
+    else:
+        click.echo(f"Added moderator {moderator.email} ({moderator.role.value}).")
 
 
 @moderators_cli.command("list")
 def list_moderators() -> None:
-    """List moderators with their last login."""
+    """List moderators with their role and last login."""
     moderators = services.all_moderators()
     if not moderators:
         click.echo("No moderators yet. Add one with: flask moderators add EMAIL")
@@ -43,7 +57,21 @@ def list_moderators() -> None:
             if moderator.last_login_at
             else "never"
         )
-        click.echo(f"{moderator.email}\t{moderator.name}\tlast login: {last}")
+        click.echo(
+            f"{moderator.email}\t{moderator.name}\t{moderator.role.value}\tlast login: {last}"
+        )
+
+
+@moderators_cli.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice([r.value for r in ModeratorRole]))
+def set_role(email: str, role: str) -> None:
+    """Make a moderator an admin, or an admin a moderator (the last admin stays)."""
+    try:
+        moderator = services.change_role(email, ModeratorRole(role))
+    except services.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{moderator.email} is now {'an admin' if moderator.is_admin else 'a moderator'}.")
 
 
 @moderators_cli.command("remove")

@@ -12,16 +12,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth import devices
-from app.db import write_transaction
+from app.db import serialise_on, write_transaction
 from app.extensions import db
-from app.models import LoginFailure, Moderator, utcnow
+from app.models import (
+    LoginFailure,
+    ModerationAction,
+    ModerationEvent,
+    Moderator,
+    ModeratorRole,
+    utcnow,
+)
 from app.netaddr import client_network
 
 MIN_PASSWORD = 12
+# Who the moderation log names for changes made with `flask moderators`.
+CLI_ACTOR = "command line"
 # Checked against when the account does not exist, so that both cases take as long.
 _DUMMY_HASH = generate_password_hash("relief-timing-equaliser")
 
@@ -62,24 +71,110 @@ def check_password_strength(password: str) -> None:
         raise AccountError(f"The password must be at least {MIN_PASSWORD} characters long.")
 
 
-def add_moderator(email: str, password: str, name: str) -> Moderator:
-    """Create a moderator with a scrypt-hashed password.
+def _describe(moderator: Moderator) -> str:
+    return f"{moderator.name} ({moderator.email})"
 
-    :raise AccountError: for a duplicate email, an empty name or a short password.
+
+def _log(by: Moderator | None, action: ModerationAction, detail: str, linked: bool = True) -> None:
+    """Leave a line in the moderation log; ``by`` None: the command line.  ``linked``
+    False names ``by`` by email only (an account removing itself)."""
+    db.session.add(
+        ModerationEvent(
+            moderator_id=by.id if by is not None and linked else None,
+            moderator_email=by.email if by is not None else CLI_ACTOR,
+            action=action,
+            detail=detail,
+        )
+    )
+
+
+def _admin_turn(by: Moderator | None) -> None:
+    """Inside a write transaction: let role changes take turns, and check that ``by``
+    (None: the command line) is still an admin.
+
+    :raise AccountError: when ``by`` is not an admin (any more).
+    """
+    serialise_on("moderator-roles")  # two demotions at once cannot both pass the count
+    if by is None:
+        return
+    fresh = db.session.get(Moderator, by.id, populate_existing=True)
+    if fresh is None or not fresh.is_admin:
+        raise AccountError("Only an admin can manage moderators.")
+
+
+def _admin_count() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Moderator).where(Moderator.role == ModeratorRole.ADMIN)
+    )
+
+
+def add_moderator(
+    email: str,
+    password: str,
+    name: str,
+    role: ModeratorRole | None = None,
+    by: Moderator | None = None,
+) -> Moderator:
+    """Create a moderator with a scrypt-hashed password, and log it.
+
+    :param role: None for a moderator, except that the first account on a site with no
+        admin becomes an admin (someone must be able to manage the rest).
+    :param by: the admin adding them; None for the command line.
+    :raise AccountError: for a duplicate email, an empty name or a short password, or
+        when ``by`` is not an admin.
     """
     email = normalise_email(email)
     check_password_strength(password)
-    if "@" not in email:
+    if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
         raise AccountError(f"{email!r} is not an email address.")
     if not name.strip():
         raise AccountError("The moderator needs a name (shown on their replies).")
+    if len(name.strip()) > 100:
+        raise AccountError("Keep the name to 100 characters.")
     with write_transaction():
+        _admin_turn(by)
         if db.session.scalar(select(Moderator).where(Moderator.email == email)):
             raise AccountError(f"There is already a moderator with the email {email}.")
+        if role is None:
+            role = ModeratorRole.MODERATOR if _admin_count() else ModeratorRole.ADMIN
         moderator = Moderator(
-            email=email, name=name.strip(), password_hash=generate_password_hash(password)
+            email=email,
+            name=name.strip(),
+            password_hash=generate_password_hash(password),
+            role=role,
         )
         db.session.add(moderator)
+        _log(by, ModerationAction.MODERATOR_ADD, f"added {_describe(moderator)} as {role.value}")
+    return moderator
+
+
+def change_role(email: str, role: ModeratorRole, by: Moderator | None = None) -> Moderator:
+    """Make a moderator an admin, or an admin a moderator, and log it.
+
+    The site always keeps one admin: demoting the last one is refused, checked in the
+    write transaction (two admins demoting each other at once cannot both succeed).
+
+    :raise AccountError: for an unknown email, the last admin, or when ``by`` is not
+        an admin.
+    """
+    with write_transaction():
+        _admin_turn(by)
+        moderator = find_moderator(email)
+        if moderator is None:
+            raise AccountError(f"No moderator has the email {normalise_email(email)}.")
+        if moderator.role is role:
+            return moderator
+        if moderator.role is ModeratorRole.ADMIN and _admin_count() <= 1:
+            raise AccountError(
+                f"{moderator.email} is the only admin: make someone else an admin first."
+            )
+        before = moderator.role
+        moderator.role = role
+        _log(
+            by,
+            ModerationAction.MODERATOR_ROLE,
+            f"{_describe(moderator)}: {before.value} \u2192 {role.value}",
+        )
     return moderator
 
 
@@ -103,21 +198,43 @@ def set_password(email: str, password: str) -> Moderator:
     return moderator
 
 
-def remove_moderator(email: str) -> None:
-    """Delete a moderator; their log entries keep their email.
+def remove_moderator(email: str, by: Moderator | None = None) -> None:
+    """Delete a moderator, and log it; their log entries keep their email.
 
-    :raise AccountError: for an unknown email.
+    The last admin cannot be removed (not even by themselves), checked in the write
+    transaction.
+
+    :raise AccountError: for an unknown email, the last admin, or when ``by`` is not
+        an admin.
     """
     with write_transaction():
+        _admin_turn(by)
         moderator = find_moderator(email)
         if moderator is None:
             raise AccountError(f"No moderator has the email {normalise_email(email)}.")
+        if moderator.is_admin and _admin_count() <= 1:
+            raise AccountError(
+                f"{moderator.email} is the only admin: make someone else an admin first."
+            )
+        # Removing oneself: the log line outlives the account, by its email.
+        self_removal = by is not None and by.id == moderator.id
+        _log(
+            by,
+            ModerationAction.MODERATOR_REMOVE,
+            f"removed {_describe(moderator)}",
+            linked=not self_removal,
+        )
         db.session.delete(moderator)
 
 
+def get_moderator(moderator_id: int) -> Moderator | None:
+    """Return the moderator with this id, if any."""
+    return db.session.get(Moderator, moderator_id)
+
+
 def all_moderators() -> list[Moderator]:
-    """Return every moderator, by email."""
-    return list(db.session.scalars(select(Moderator).order_by(Moderator.email)))
+    """Return every moderator, admins first, then by email."""
+    return list(db.session.scalars(select(Moderator).order_by(Moderator.role, Moderator.email)))
 
 
 @dataclass(frozen=True)

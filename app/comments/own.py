@@ -261,6 +261,8 @@ def edit_own(
         )
         comment.body = text
         comment.edited_at = now
+        # What moderators see as "needs a careful answer" follows the text.
+        comment.red_flags = "\n".join(policy.red_flags_in(text, settings))
         detail = "changed text"
         if decision is not None:
             comment.status, comment.reason = decision.status, decision.reason

@@ -24,10 +24,13 @@ from the answer that a rule exists.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from app.comments.text import find_links
 from app.models import CommentStatus
@@ -53,6 +56,7 @@ class PolicySettings:
     max_form_age: float = 3600.0  # a form shown longer ago than this: refused
     verified_only: bool = False  # "first" trusts only returning commenters who confirmed
     flood_seconds: float = 15.0  # one comment per this many seconds per browser and network
+    red_flags: tuple[str, ...] = ()  # any of these in the text: held for a careful answer
 
 
 @dataclass(frozen=True)
@@ -90,12 +94,22 @@ class AuthorHistory:
     rules: RuleHits = RuleHits()
 
 
+# The comments table keeps a reason of at most this many characters.
+MAX_REASON = 200
+
+
 @dataclass(frozen=True)
 class Decision:
-    """The status a new comment gets, and why."""
+    """The status a new comment gets, and why; ``red_flags``: the red-flag phrases found
+    in it (stored with the comment, for the moderators' "needs a careful answer")."""
 
     status: CommentStatus
     reason: str
+    red_flags: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if len(self.reason) > MAX_REASON:
+            object.__setattr__(self, "reason", self.reason[: MAX_REASON - 1] + "\u2026")
 
 
 class CommentRefused(Exception):
@@ -217,14 +231,86 @@ def check_flood(last_comment_at: datetime | None, now: datetime, seconds: float)
         raise FloodLimited(max(1, int(left + 0.999)))
 
 
+# Apostrophes people type for "can't": the typewriter one, the curly ones, the modifier
+# letter, the prime and the backtick.
+_APOSTROPHES = str.maketrans(dict.fromkeys("\u2019\u2018\u02bc\u2032`", "'"))
+
+
+def fold(text: str) -> str:
+    """Return ``text`` as the word matching compares it: compatibility-normalised (a
+    full-width or ligature letter is the plain one), case-folded (ß is ss) and with
+    every apostrophe the typewriter one."""
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
+    return unicodedata.normalize("NFC", folded)
+
+
+def _key(phrase: str) -> str:
+    """A phrase as found or as listed, folded and with single spaces: what maps a match
+    back to the listed phrase."""
+    return " ".join(fold(phrase).split())
+
+
+@dataclass(frozen=True)
+class WordMatcher:
+    """Whole-word, case-insensitive matching of a list of words and phrases."""
+
+    pattern: re.Pattern[str] | None
+    phrases: dict[str, str]  # folded key -> the phrase as listed
+
+    def find(self, text: str) -> list[str]:
+        """Return the listed phrases found in ``text``, in the order they appear, each
+        once; where phrases overlap, the longest wins ("fell off" over "fell")."""
+        if self.pattern is None:
+            return []
+        found: dict[str, None] = {}
+        for match in self.pattern.finditer(fold(text)):
+            # Folding what was folded changes nothing, so the key is there; if Unicode
+            # ever proved otherwise, the text found is named rather than failing.
+            key = _key(match.group())
+            found.setdefault(self.phrases.get(key, key), None)
+        return list(found)
+
+
+@lru_cache(maxsize=64)
+def word_matcher(words: tuple[str, ...]) -> WordMatcher:
+    """Compile a list of words and phrases into one pattern (cached per list).
+
+    A phrase matches only as whole words: not preceded or followed by a letter, digit or
+    underscore of any script, so "cure" finds "Cure!" but not "secure", and "straße"
+    finds "STRASSE".  Spaces inside a phrase match any run of white space.
+    """
+    phrases: dict[str, str] = {}
+    for word in words:
+        key = _key(word)
+        if key:
+            phrases.setdefault(key, word.strip())
+    if not phrases:
+        return WordMatcher(None, {})
+    # Longest first: at one position the alternation takes the first that matches.
+    alternatives = [
+        r"\s+".join(re.escape(part) for part in key.split(" "))
+        for key in sorted(phrases, key=len, reverse=True)
+    ]
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
+    return WordMatcher(pattern, phrases)
+
+
 def _word_hit(words: Sequence[str], submission: Submission) -> str | None:
+    """Return the first listed word found (as a whole word) in the name, email, website
+    or text, or None."""
     haystack = "\n".join(
         [submission.name, submission.email, submission.website or "", submission.text]
-    ).casefold()
-    for word in words:
-        if word.strip() and word.strip().casefold() in haystack:
-            return word.strip()
-    return None
+    )
+    found = word_matcher(tuple(words)).find(haystack)
+    return found[0] if found else None
+
+
+def red_flags_in(text: str, settings: PolicySettings) -> tuple[str, ...]:
+    """Return the red-flag phrases found in a comment's text, in the order they appear.
+
+    Only the text is read: a surname such as Fell is no emergency.
+    """
+    return tuple(word_matcher(tuple(settings.red_flags)).find(text))
 
 
 Check = Callable[[Submission, AuthorHistory, PolicySettings], Decision | None]
@@ -240,7 +326,18 @@ def honeypot(sub: Submission, _h: AuthorHistory, _s: PolicySettings) -> Decision
 def disallowed_word(sub: Submission, _h: AuthorHistory, s: PolicySettings) -> Decision | None:
     """A word from the disallowed list anywhere in name, email, website or text: spam."""
     word = _word_hit(s.disallowed_words, sub)
-    return Decision(CommentStatus.SPAM, f"disallowed word: {word}") if word else None
+    return Decision(CommentStatus.SPAM, f'disallowed word: "{word}"') if word else None
+
+
+def red_flag(sub: Submission, _h: AuthorHistory, s: PolicySettings) -> Decision | None:
+    """A phrase that may describe an emergency or a reader at risk: held for a careful
+    answer, whatever the author's history and even with moderation off."""
+    found = red_flags_in(sub.text, s)
+    if not found:
+        return None
+    return Decision(
+        CommentStatus.PENDING, f"needs a careful answer: {', '.join(found)}", red_flags=found
+    )
 
 
 def _rule_reason(prefix: str, matched: str) -> str:
@@ -279,7 +376,7 @@ def too_many_links(sub: Submission, _h: AuthorHistory, s: PolicySettings) -> Dec
 def moderation_word(sub: Submission, _h: AuthorHistory, s: PolicySettings) -> Decision | None:
     """A word from the moderation list: held."""
     word = _word_hit(s.moderation_words, sub)
-    return Decision(CommentStatus.PENDING, f"word: {word}") if word else None
+    return Decision(CommentStatus.PENDING, f'moderation word: "{word}"') if word else None
 
 
 def too_fast(sub: Submission, _h: AuthorHistory, s: PolicySettings) -> Decision | None:
@@ -306,11 +403,13 @@ def moderation_mode(sub: Submission, h: AuthorHistory, s: PolicySettings) -> Dec
     return Decision(CommentStatus.PENDING, "new commenter")
 
 
-# The order is the module docstring's; red_flag goes between spam_rule and hold_rule.
+# The order is the module docstring's: spam first, then red flags (before anything that
+# can approve), then the moderators' hold and trust rules.
 CHECKS: tuple[Check, ...] = (
     honeypot,
     disallowed_word,
     spam_rule,
+    red_flag,
     hold_rule,
     trust_rule,
     too_many_links,
@@ -347,7 +446,13 @@ def all_held(_sub: Submission, _h: AuthorHistory, s: PolicySettings) -> Decision
 
 # What an author's edit is checked against: the text rules of a new comment.  The form
 # timing and the author's history were settled when the comment was first sent.
-EDIT_CHECKS: tuple[Check, ...] = (disallowed_word, too_many_links, moderation_word, all_held)
+EDIT_CHECKS: tuple[Check, ...] = (
+    disallowed_word,
+    red_flag,
+    too_many_links,
+    moderation_word,
+    all_held,
+)
 
 
 def decide_edit(
@@ -355,11 +460,17 @@ def decide_edit(
 ) -> Decision | None:
     """Return the stricter status an author's edit leads to, or None if it stays.
 
-    An edit can hold a published comment again (links, moderation words) or send it to
-    spam (disallowed words); it never makes a held comment public.
+    An edit can hold a published comment again (red flags, links, moderation words) or
+    send it to spam (disallowed words); it never makes a held comment public.  The
+    decision carries the red flags of the new text (``red_flags_in`` gives them when
+    the status stays).
     """
     for check in EDIT_CHECKS:
         decision = check(submission, AuthorHistory(), settings)
         if decision is not None and _STRICTNESS[decision.status] > _STRICTNESS[current]:
-            return Decision(decision.status, f"edited by its author: {decision.reason}")
+            return Decision(
+                decision.status,
+                f"edited by its author: {decision.reason}",
+                red_flags=red_flags_in(submission.text, settings),
+            )
     return None

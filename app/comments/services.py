@@ -92,6 +92,7 @@ def policy_settings() -> PolicySettings:
         max_form_age=setting("COMMENTS_FORM_MAX_AGE_SECONDS"),
         verified_only=setting("COMMENTS_APPROVE_VERIFIED_ONLY"),
         flood_seconds=setting("COMMENTS_FLOOD_SECONDS"),
+        red_flags=tuple(setting("COMMENTS_RED_FLAGS")),
     )
 
 
@@ -193,6 +194,7 @@ def submit_comment(page: PageKey, new: NewComment, now: datetime | None = None) 
             owner_secret=new.owner_secret,
             notify=new.notify,
         )
+        comment.red_flags = "\n".join(decision.red_flags)
         db.session.add(comment)
         db.session.flush()
         if new.notify and comment.status is not CommentStatus.SPAM:

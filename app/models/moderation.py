@@ -115,6 +115,12 @@ class ModerationAction(enum.Enum):
     # A logged status change put back (within MODERATION_UNDO_MINUTES).  The column is a
     # non-native enum without a CHECK constraint: a new value needs no migration.
     UNDO = "undo"
+    # An admin's changes to the site (app.site_settings, app.auth.services): the
+    # detail names the setting or the moderator, and what changed.
+    SETTINGS = "settings"
+    MODERATOR_ADD = "moderator_add"
+    MODERATOR_ROLE = "moderator_role"
+    MODERATOR_REMOVE = "moderator_remove"
 
 
 class ModerationEvent(db.Model):

@@ -1,0 +1,203 @@
+"""Moderation words, disallowed words and red flags match whole words, in any script."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.comments.policy import (
+    AuthorHistory,
+    Decision,
+    ModerationMode,
+    PolicySettings,
+    Submission,
+    decide,
+    decide_edit,
+    red_flags_in,
+    word_matcher,
+)
+from app.models import CommentStatus
+from config import Config
+
+APPROVED, PENDING, SPAM = CommentStatus.APPROVED, CommentStatus.PENDING, CommentStatus.SPAM
+KNOWN = AuthorHistory(has_approved_comment=True)
+RED_FLAGS = PolicySettings(red_flags=tuple(Config.COMMENTS_RED_FLAGS))
+
+
+def sub(text: str, **fields) -> Submission:
+    base = {"name": "Ada", "email": "ada@example.com", "website": None, "seconds_to_submit": 30.0}
+    return Submission(text=text, **{**base, **fields})
+
+
+def found(words, text):
+    return word_matcher(tuple(words)).find(text)
+
+
+@pytest.mark.parametrize(
+    ("word", "text", "hit"),
+    [
+        ("cure", "This will cure you", True),
+        ("cure", "Cure!", True),
+        ("cure", "(CURE)", True),
+        ("cure", "a secure lock", False),
+        ("cure", "cured", False),
+        ("cure", "cure_all", False),
+        ("cure", "cure2", False),
+        ("miracle cure", "a MIRACLE\n  cure here", True),
+        ("miracle cure", "miraclecure", False),
+        ("naïve", "So NAÏVE.", True),
+        ("naïve", "so nai\u0308ve", True),  # the same word, decomposed
+        ("naïve", "naïveté", False),
+        ("straße", "Hauptstrasse", False),
+        ("straße", "die STRASSE", True),
+        ("страх", "мой Страх!", True),
+        ("страх", "страховка", False),
+        ("θεραπεία", "\u0397 ΘΕΡΑΠΕΊΑ.", True),
+        ("θεραπεία", "θεραπείας", False),
+        ("can't pee", "I CAN\u2019T pee since Monday", True),
+        ("can\u2019t pee", "i can't pee", True),
+        ("self-harm", "thoughts of self-harm.", True),
+        ("casino", "casino@example.com", True),
+        ("casino", "https://casino.example.com", True),
+        ("\uff43\uff55\uff52\uff45", "cure", True),  # full-width "cure"
+    ],
+)
+def test_words_match_whole_words_only(word, text, hit):
+    assert bool(found([word], text)) is hit
+
+
+def test_the_decision_names_the_word_found():
+    settings = PolicySettings(moderation_words=("secure", "cure"))
+    assert decide(sub("A cure!"), KNOWN, settings) == Decision(PENDING, 'moderation word: "cure"')
+    assert decide(sub("A secure site."), KNOWN, settings).reason == 'moderation word: "secure"'
+    assert decide(sub("Insecure."), KNOWN, settings) == Decision(
+        APPROVED, "previously approved commenter"
+    )
+
+
+def test_disallowed_words_match_whole_words_too():
+    settings = PolicySettings(disallowed_words=("sex",))
+    assert decide(sub("Sussex is lovely"), KNOWN, settings).status is APPROVED
+    assert decide(sub("free SEX"), KNOWN, settings) == Decision(SPAM, 'disallowed word: "sex"')
+
+
+def test_overlapping_phrases_report_the_longest_once_in_text_order():
+    words = ("fell", "fell off", "numb", "leg")
+    assert found(words, "My leg is numb, I fell off a chair, then fell again; numb") == [
+        "leg",
+        "numb",
+        "fell off",
+        "fell",
+    ]
+
+
+def test_empty_and_blank_words_never_match():
+    assert found(["", "  ", "\n"], "anything at all") == []
+    assert found([], "anything") == []
+
+
+def test_characters_with_a_regex_meaning_are_plain_text():
+    assert found(["a.b", "(x)", "c++"], "axb x c++ and a.b") == ["c++", "a.b"]
+
+
+@given(word=st.text(alphabet=st.characters(categories=["Ll", "Lu"]), min_size=1, max_size=8))
+def test_a_word_is_found_alone_but_not_inside_a_longer_word(word):
+    matcher = word_matcher((word,))
+    assert matcher.find(f"say {word}!") == [word]
+    assert matcher.find(f"{word.casefold()}\n") == [word]
+    # Glued to a letter on either side it is another word.
+    assert matcher.find(f"x{word}") == []
+    assert matcher.find(f"{word}x") == []
+
+
+@given(
+    word=st.text(alphabet="abcdefghij", min_size=2, max_size=6),
+    left=st.text(alphabet="klmnop", min_size=1, max_size=3),
+    right=st.text(alphabet="qrstuv", min_size=1, max_size=3),
+)
+def test_a_word_inside_another_word_is_never_found(word, left, right):
+    matcher = word_matcher((word,))
+    assert matcher.find(f"{left}{word}") == []
+    assert matcher.find(f"{word}{right}") == []
+    assert matcher.find(f"{left} {word} {right}") == [word]
+
+
+@given(st.text(max_size=300))
+def test_any_text_is_matched_without_error(text):
+    found(Config.COMMENTS_RED_FLAGS, text)
+    found(["a b", "ß", "İ"], text)
+
+
+class TestRedFlags:
+    def test_an_approved_commenters_emergency_is_held_with_the_phrases(self):
+        decision = decide(sub("I fell off a ladder and my leg feels numb"), KNOWN, RED_FLAGS)
+        assert decision == Decision(
+            PENDING, "needs a careful answer: fell, numb", red_flags=("fell", "numb")
+        )
+
+    @pytest.mark.parametrize("mode", list(ModerationMode))
+    def test_held_in_every_moderation_mode(self, mode):
+        settings = PolicySettings(mode=mode, red_flags=("chest pain",))
+        decision = decide(sub("Some CHEST  PAIN today"), KNOWN, settings)
+        assert decision.status is PENDING
+        assert decision.red_flags == ("chest pain",)
+
+    def test_spam_stays_spam(self):
+        settings = PolicySettings(disallowed_words=("casino",), red_flags=("fell",))
+        assert decide(sub("casino: I fell"), KNOWN, settings).status is SPAM
+        assert decide(sub("I fell", honeypot_filled=True), KNOWN, settings).status is SPAM
+
+    @pytest.mark.parametrize(
+        ("text", "flags"),
+        [
+            ("I can\u2019t pee and my bum is numb", ("can't pee", "numb")),
+            ("Loss of bladder control", ("bladder",)),
+            ("weakness in both legs", ("both legs",)),
+            ("I have a fever and chest pains", ("fever", "chest pains")),
+            ("unexplained weight loss, a lump on my back", ("weight loss", "lump")),
+            ("had cancer last year; osteoporosis too", ("cancer", "osteoporosis")),
+            ("I'm 20 weeks pregnant", ("weeks pregnant",)),
+            ("I took too many tablets", ("took too many",)),
+            ("I want to die", ("want to die",)),
+            ("thinking about suicide", ("suicide",)),
+            ("I might hurt myself", ("hurt myself",)),
+            ("car accident last week", ("accident",)),
+        ],
+    )
+    def test_the_default_list_covers_the_get_help_symptoms_and_risks(self, text, flags):
+        assert red_flags_in(text, RED_FLAGS) == flags
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Heat helped me a lot after the first day.",
+            "I fall asleep better since the stretches.",
+            "The numbers on the scale were fine.",
+            "My family doctor was kind.",
+            "Stretching is a lifesaver",
+        ],
+    )
+    def test_everyday_back_pain_comments_raise_no_flag(self, text):
+        assert red_flags_in(text, RED_FLAGS) == ()
+
+    def test_only_the_text_is_read_for_red_flags(self):
+        decision = decide(sub("Heat helped.", name="Sam Fell"), KNOWN, RED_FLAGS)
+        assert decision.status is APPROVED
+
+    def test_a_long_list_of_flags_keeps_the_reason_short_enough_to_store(self):
+        words = tuple(f"word{n:03d}" for n in range(100))
+        decision = decide(sub(" ".join(words)), KNOWN, PolicySettings(red_flags=words))
+        assert len(decision.reason) <= 200
+        assert decision.red_flags == words
+
+    def test_an_authors_edit_that_adds_a_red_flag_holds_a_published_comment(self):
+        decision = decide_edit(sub("Update: I fell down the stairs"), APPROVED, RED_FLAGS)
+        assert decision == Decision(
+            PENDING,
+            "edited by its author: needs a careful answer: fell",
+            red_flags=("fell",),
+        )
+
+    def test_an_edit_without_red_flags_leaves_a_published_comment_alone(self):
+        assert decide_edit(sub("Heat helped, really."), APPROVED, RED_FLAGS) is None
