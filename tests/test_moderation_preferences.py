@@ -185,7 +185,14 @@ def test_anonymous_visitors_are_sent_to_log_in(app, client, moderator):
 
 def test_a_removed_account_saves_nothing(app, client, moderator, runner):
     moderator.login()
-    runner.invoke(args=["moderators", "remove", "mod@example.com"])
+    # Another admin first: the last admin cannot be removed.
+    added = runner.invoke(
+        args=["moderators", "add", "boss@example.com", "--admin", "--password-stdin"],
+        input="another-long-password-123\n",
+    )
+    assert added.exit_code == 0, added.output
+    removed = runner.invoke(args=["moderators", "remove", "mod@example.com"])
+    assert removed.exit_code == 0, removed.output
     response = client.post(PAGE, data=SAVE)
     assert response.status_code in (302, 303)
     assert "/auth/login" in response.headers["Location"]

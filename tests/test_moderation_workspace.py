@@ -19,6 +19,7 @@ from app.models import (
     QueueOrder,
     utcnow,
 )
+from tests.conftest import about_comments
 
 PENDING, APPROVED, SPAM, TRASH = (
     CommentStatus.PENDING,
@@ -50,7 +51,11 @@ def status_of(app, comment_id):
 
 def events(app) -> list[ModerationEvent]:
     with app.app_context():
-        found = list(db.session.scalars(select(ModerationEvent).order_by(ModerationEvent.id)))
+        found = list(
+            db.session.scalars(
+                select(ModerationEvent).where(about_comments()).order_by(ModerationEvent.id)
+            )
+        )
         for event in found:
             _ = event.items  # loaded while the session is open
         return found
