@@ -17,6 +17,7 @@ from app.models.moderation import (
 )
 from app.models.notify import ManageRequest, ManageToken, Notice, NoticeKind, Subscription
 from app.models.reports import CommentReport, ReportReason
+from app.models.saved_replies import SavedReply
 from app.models.types import UTCDateTime, utcnow
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "QueueOrder",
     "Remedy",
     "ReportReason",
+    "SavedReply",
     "Subscription",
     "UTCDateTime",
     "utcnow",
