@@ -64,6 +64,8 @@ class Comment(db.Model):
         Index("ix_comments_owner_digest", "owner_digest"),
         # The moderation queue and its tab counts (tombstones have deleted_at set).
         Index("ix_comments_status_deleted_created", "status", "deleted_at", "created_at"),
+        # Site replies (moderator_id set): what answers readers' questions.
+        Index("ix_comments_moderator", "moderator_id"),
         # Readers' questions (app.moderation.overview): only comments with a "?" in them.
         # Queries must spell the condition exactly so (QUESTION_SQL, a literal) for the
         # planner to use this index.

@@ -108,6 +108,7 @@ class ModerationAction(enum.Enum):
     AUTHOR_DELETE = "author_delete"
     HOLD = "hold"  # held back by the site itself (reports from several readers)
     DISMISS_REPORTS = "dismiss_reports"
+    SAVED_REPLY = "saved_reply"  # a saved reply added, changed or deleted (no comment)
 
 
 class ModerationEvent(db.Model):

@@ -10,7 +10,8 @@ not imported from the app: a migration must insert what it said on the day it ra
 ``moderation_events``: indexes by who acted, by action and by the comment an entry names
 (the log's filters), each with the time where the log sorts by it.
 ``comments``: a partial index of the comments with a question mark in them, which the
-moderation overview lists when the team has not answered them.
+moderation overview lists when the team has not answered them, and one of the site's
+replies (``moderator_id``), which answer them.
 
 Revision ID: ad4a51ebc7e8
 Revises: 3d0e7a80737f
@@ -62,6 +63,7 @@ def upgrade():
         [{"title": SHIPPED_TITLE, "body": SHIPPED_BODY, "created_at": now, "updated_at": now}],
     )
     with op.batch_alter_table('comments', schema=None) as batch_op:
+        batch_op.create_index('ix_comments_moderator', ['moderator_id'], unique=False)
         batch_op.create_index('ix_comments_questions', ['status', 'deleted_at', 'created_at'], unique=False, sqlite_where=sa.text(QUESTION_SQL), postgresql_where=sa.text(QUESTION_SQL))
 
     with op.batch_alter_table('moderation_events', schema=None) as batch_op:
@@ -78,5 +80,6 @@ def downgrade():
 
     with op.batch_alter_table('comments', schema=None) as batch_op:
         batch_op.drop_index('ix_comments_questions')
+        batch_op.drop_index('ix_comments_moderator')
 
     op.drop_table('saved_replies')
