@@ -107,15 +107,12 @@ def register_blueprints(app: Flask) -> None:
     from app.health import bp as health_bp
     from app.moderation.email_views import bp as email_actions_bp
     from app.moderation.views import bp as moderation_bp
-    from app.moderation.workspace_views import bp as workspace_bp
     from app.pages.views import bp as pages_bp
     from app.shared.urls import IdConverter
 
     app.url_map.converters["article_slug"] = ArticleSlugConverter
     app.url_map.converters["slug"] = SlugConverter
     app.url_map.converters["id"] = IdConverter
-    # Saved replies, questions, edit history: under /moderation, with its guard.
-    moderation_bp.register_blueprint(workspace_bp)
     app.register_blueprint(content_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(moderation_bp)

@@ -12,7 +12,7 @@ import pytest
 from app import create_app
 from config import TestConfig
 
-SAMPLE_VALUES = {"comment_id": 1, "action": "approve"}
+SAMPLE_VALUES = {"comment_id": 1, "action": "approve", "reply_id": 1}
 
 
 def moderation_rules():
@@ -82,6 +82,13 @@ def test_every_state_changing_route_is_post_only_or_a_confirmation_page():
         "moderation.edit",
         "moderation.reply",
         "moderation.empty_spam",
+        # Saved replies, questions, edit history (test_moderation_workspace.py).
+        "moderation.workspace.saved_replies_list",
+        "moderation.workspace.saved_reply_new",
+        "moderation.workspace.saved_reply_edit",
+        "moderation.workspace.saved_reply_delete",
+        "moderation.workspace.questions",
+        "moderation.workspace.comment_history",
         "email_actions.confirm",
         "content.index",
         "content.article",

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 # A comment "asks something" when its text has a question mark: plain, predictable, and
 # indexable (see ix_comments_questions).
 QUESTION_SQL = "body LIKE '%?%'"
+SITE_REPLY_SQL = "moderator_id IS NOT NULL"
 
 
 def _enum(enum_class) -> Enum:
@@ -64,8 +65,15 @@ class Comment(db.Model):
         Index("ix_comments_owner_digest", "owner_digest"),
         # The moderation queue and its tab counts (tombstones have deleted_at set).
         Index("ix_comments_status_deleted_created", "status", "deleted_at", "created_at"),
-        # Site replies (moderator_id set): what answers readers' questions.
-        Index("ix_comments_moderator", "moderator_id"),
+        # Site replies (moderator_id set), which answer readers' questions: only those.
+        Index(
+            "ix_comments_site_replies",
+            "status",
+            "deleted_at",
+            "parent_id",
+            sqlite_where=text(SITE_REPLY_SQL),
+            postgresql_where=text(SITE_REPLY_SQL),
+        ),
         # Readers' questions (app.moderation.overview): only comments with a "?" in them.
         # Queries must spell the condition exactly so (QUESTION_SQL, a literal) for the
         # planner to use this index.
@@ -73,6 +81,7 @@ class Comment(db.Model):
             "ix_comments_questions",
             "status",
             "deleted_at",
+            "moderator_id",
             "created_at",
             sqlite_where=text(QUESTION_SQL),
             postgresql_where=text(QUESTION_SQL),

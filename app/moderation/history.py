@@ -17,7 +17,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Comment, CommentRevision, Moderator
 
-_TOKENS = re.compile(r"\s+|[^\s]+")
+# Words with the spaces after them (and any spaces the text starts with): a lone space
+# never becomes the common ground between two different words.
+_TOKENS = re.compile(r"^\s+|\S+\s*")
 
 
 @dataclass(frozen=True)

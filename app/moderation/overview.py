@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, literal_column, or_, select, union
+from sqlalchemy import func, literal_column, select, union
 from sqlalchemy.orm import aliased, joinedload
 
 from app.extensions import db
@@ -62,15 +62,29 @@ def _pinned_ids():
     )
 
 
-def _answered_ids():
-    """A recursive query of every comment with a public site reply or a pinned comment
-    beneath it: the ancestors of those replies."""
-    answers = select(Comment.parent_id.label("id")).where(
+def _answering() -> tuple:
+    """Conditions on a reply that answers what is above it: public, not removed."""
+    return (
         Comment.parent_id.is_not(None),
         Comment.status == CommentStatus.APPROVED,
         Comment.deleted_at.is_(None),
-        or_(Comment.moderator_id.is_not(None), Comment.id.in_(_pinned_ids())),
     )
+
+
+def _answered_ids():
+    """A recursive query of every comment with a public site reply or a pinned comment
+    beneath it: the ancestors of those replies."""
+    pinned = _pinned_ids().subquery()
+    answers = union(
+        # Spelled as ix_comments_site_replies' condition, so that the index serves it.
+        select(Comment.parent_id.label("id")).where(
+            Comment.moderator_id.is_not(None), *_answering()
+        ),
+        select(Comment.parent_id)
+        .join(pinned, Comment.id == pinned.c.pinned_comment_id)
+        .where(*_answering()),
+    ).subquery()
+    answers = select(answers.c.id)
     answered = answers.cte("answered", recursive=True)
     above = aliased(Comment)
     return answered.union(

@@ -25,10 +25,13 @@ from app.models import CommentStatus, ModerationAction
 from app.moderation import audit, history, saved_replies, services
 from app.moderation.actions import LABELS, TRANSITIONS, allowed_actions, row_actions
 from app.moderation.forms import EditCommentForm, LogFilterForm, ReplyForm
+from app.moderation.workspace_views import bp as workspace_bp
 from app.shared.pages import Page, PageKey
 from app.shared.urls import parse_id, safe_next
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+# Saved replies, readers' questions, edit history: nested, so under this area's guard.
+bp.register_blueprint(workspace_bp)
 
 # Actions a single button does at once; deleting goes through a confirmation page.
 SINGLE_ACTIONS = {a.value: a for a in TRANSITIONS if a is not ModerationAction.DELETE}

@@ -31,6 +31,7 @@ branch_labels = None
 depends_on = None
 
 QUESTION_SQL = "body LIKE '%?%'"
+SITE_REPLY_SQL = "moderator_id IS NOT NULL"
 
 SHIPPED_TITLE = "Get help: urgent symptoms"
 SHIPPED_BODY = """Thank you for telling us, {name}.
@@ -63,8 +64,8 @@ def upgrade():
         [{"title": SHIPPED_TITLE, "body": SHIPPED_BODY, "created_at": now, "updated_at": now}],
     )
     with op.batch_alter_table('comments', schema=None) as batch_op:
-        batch_op.create_index('ix_comments_moderator', ['moderator_id'], unique=False)
-        batch_op.create_index('ix_comments_questions', ['status', 'deleted_at', 'created_at'], unique=False, sqlite_where=sa.text(QUESTION_SQL), postgresql_where=sa.text(QUESTION_SQL))
+        batch_op.create_index('ix_comments_site_replies', ['status', 'deleted_at', 'parent_id'], unique=False, sqlite_where=sa.text(SITE_REPLY_SQL), postgresql_where=sa.text(SITE_REPLY_SQL))
+        batch_op.create_index('ix_comments_questions', ['status', 'deleted_at', 'moderator_id', 'created_at'], unique=False, sqlite_where=sa.text(QUESTION_SQL), postgresql_where=sa.text(QUESTION_SQL))
 
     with op.batch_alter_table('moderation_events', schema=None) as batch_op:
         batch_op.create_index('ix_moderation_events_action', ['action', 'created_at'], unique=False)
@@ -80,6 +81,6 @@ def downgrade():
 
     with op.batch_alter_table('comments', schema=None) as batch_op:
         batch_op.drop_index('ix_comments_questions')
-        batch_op.drop_index('ix_comments_moderator')
+        batch_op.drop_index('ix_comments_site_replies')
 
     op.drop_table('saved_replies')
