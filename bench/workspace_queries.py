@@ -113,15 +113,19 @@ def main() -> None:
     with app.app_context():
         db.drop_all()
         db.create_all()
+        started = time.perf_counter()
         fill(random.Random(13))
+        print(f"filled in {time.perf_counter() - started:.0f} s", flush=True)
         sites = select(Comment.id).where(Comment.parent_id.is_not(None)).limit(400)
+        ids = ",".join(str(i) for i in db.session.scalars(sites))
         db.session.execute(
             text(
-                "UPDATE comments SET moderator_id = (SELECT min(id) FROM moderators), status = 'approved' WHERE id IN (%s)"
-                % ",".join(str(i) for i in db.session.scalars(sites))
+                "UPDATE comments SET moderator_id = (SELECT min(id) FROM moderators),"
+                f" status = 'approved' WHERE id IN ({ids})"
             )
         )
         db.session.commit()
+        print("site replies set", flush=True)
         count = select(func.count()).select_from(Comment).where(*overview._unanswered())
         print(plan(count), "\n")
         by_comment = select(ModerationEvent.id).where(
@@ -149,7 +153,7 @@ def main() -> None:
             timed(label, lambda f=filters: audit.events(f, 1, 50).items)
         print("unanswered questions:", overview.unanswered_count())
         db.session.remove()
-        db.drop_all()
+        db.engine.dispose()
 
 
 if __name__ == "__main__":

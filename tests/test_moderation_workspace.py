@@ -502,16 +502,21 @@ def explain_sqlite(app, statement) -> str:
         return "\n".join(row[-1] for row in rows)
 
 
-def test_the_questions_and_overview_queries_use_their_indexes_on_sqlite(app):
+def test_the_questions_and_overview_queries_use_their_indexes_on_sqlite(app, article, add_comment):
     from sqlalchemy import func
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("SQLite's plan; PostgreSQL's is checked in bench/ at 100,000 comments")
-    statement = select(func.count()).select_from(Comment).where(*overview._unanswered())
+    question = add_comment(body="Why?")
+    pin_comment(app, add_comment(parent=question, body="Because."))
+    with app.app_context():
+        statement = select(func.count()).select_from(Comment).where(*overview._unanswered())
     plan = explain_sqlite(app, statement)
     assert "ix_comments_questions" in plan, plan
     assert "ix_comments_site_replies" in plan, plan  # the site's replies, found by index
+    assert "INTEGER PRIMARY KEY" in plan, plan  # the pinned ones, by id
     assert not re.search(r"SCAN comments(?! USING)", plan), plan
+    assert "ix_comments_status_deleted_created" not in plan, plan  # no approved-wide read
 
 
 # --- Edit history ------------------------------------------------------------------------

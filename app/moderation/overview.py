@@ -63,7 +63,7 @@ def _pinned_ids():
 
 
 def _answering() -> tuple:
-    """Conditions on a reply that answers what is above it: public, not removed."""
+    """Conditions on a site reply that answers what is above it: public, not removed."""
     return (
         Comment.parent_id.is_not(None),
         Comment.status == CommentStatus.APPROVED,
@@ -71,21 +71,20 @@ def _answering() -> tuple:
     )
 
 
-def _answered_ids():
+def _answered_ids(answered_by_pin: list[int]):
     """A recursive query of every comment with a public site reply or a pinned comment
-    beneath it: the ancestors of those replies."""
-    pinned = _pinned_ids().subquery()
-    answers = union(
-        # Spelled as ix_comments_site_replies' condition, so that the index serves it.
-        select(Comment.parent_id.label("id")).where(
-            Comment.moderator_id.is_not(None), *_answering()
-        ),
-        select(Comment.parent_id)
-        .join(pinned, Comment.id == pinned.c.pinned_comment_id)
-        .where(*_answering()),
-    ).subquery()
-    answers = select(answers.c.id)
-    answered = answers.cte("answered", recursive=True)
+    beneath it: the ancestors of those replies.
+
+    :param answered_by_pin: the comments a pinned reply answers directly.
+    """
+    # Spelled as ix_comments_site_replies' condition, so that the index serves it.
+    seeds = select(Comment.parent_id.label("id")).where(
+        Comment.moderator_id.is_not(None), *_answering()
+    )
+    if answered_by_pin:
+        seeds = union(seeds, select(Comment.id).where(Comment.id.in_(answered_by_pin)))
+        seeds = select(seeds.subquery().c.id)
+    answered = seeds.cte("answered", recursive=True)
     above = aliased(Comment)
     return answered.union(
         select(above.parent_id)
@@ -94,15 +93,34 @@ def _answered_ids():
     )
 
 
+def _pins() -> tuple[list[int], list[int]]:
+    """The pinned comments' ids, and the comments that those of them which are public
+    replies answer.  A handful of rows (one a page at most), read by primary key."""
+    pinned = list(db.session.scalars(_pinned_ids()))
+    if not pinned:
+        return [], []
+    rows = db.session.execute(
+        select(Comment.parent_id, Comment.status, Comment.deleted_at).where(Comment.id.in_(pinned))
+    )
+    answered = [
+        parent
+        for parent, status, deleted_at in rows
+        if parent is not None and status is CommentStatus.APPROVED and deleted_at is None
+    ]
+    return pinned, answered
+
+
 def _unanswered() -> list:
-    answered = _answered_ids()
+    """Conditions selecting the unanswered questions (reads the pinned comments first)."""
+    pinned, answered_by_pin = _pins()
+    answered = _answered_ids(answered_by_pin)
     return [
         Comment.status == CommentStatus.APPROVED,
         Comment.deleted_at.is_(None),
         _HAS_QUESTION_MARK,
         Comment.moderator_id.is_(None),
         Comment.id.not_in(select(answered.c.id)),
-        Comment.id.not_in(_pinned_ids()),
+        Comment.id.not_in(pinned),
     ]
 
 
