@@ -1,6 +1,6 @@
 """How the moderator's workspace queries behave at 100,000 comments and log entries.
 
-    DATABASE_URL=sqlite:////tmp/ws.db python -m bench.workspace_queries
+    DATABASE_URL=sqlite:///workspace-bench.db python -m bench.workspace_queries
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/NAME python -m bench.workspace_queries
 
 Fills an empty database (schema from the models) with 100,000 comments in threads
