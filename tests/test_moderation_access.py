@@ -17,6 +17,7 @@ SAMPLE_VALUES = {
     "action": "approve",
     "rule_id": 1,
     "event_id": 1,
+    "reply_id": 1,
     "moderator_id": 1,
     "name": "COMMENTS_MODERATION",
 }
@@ -97,6 +98,13 @@ def test_every_state_changing_route_is_post_only_or_a_confirmation_page():
         "moderation.rules.index",
         "moderation.rules.new",
         "moderation.pages.index",
+        # Saved replies, questions, edit history (test_moderation_workspace.py).
+        "moderation.workspace.saved_replies_list",
+        "moderation.workspace.saved_reply_new",
+        "moderation.workspace.saved_reply_edit",
+        "moderation.workspace.saved_reply_delete",
+        "moderation.workspace.questions",
+        "moderation.workspace.comment_history",
         "email_actions.confirm",
         "content.index",
         "content.article",

@@ -18,6 +18,7 @@ from app.models.moderation import (
 from app.models.notify import ManageRequest, ManageToken, Notice, NoticeKind, Subscription
 from app.models.reports import CommentReport, ReportReason
 from app.models.rules import CommenterRule, RuleKind, RuleTarget
+from app.models.saved_replies import SavedReply
 from app.models.settings import SiteSetting
 from app.models.types import UTCDateTime, utcnow
 
@@ -48,6 +49,7 @@ __all__ = [
     "ReportReason",
     "RuleKind",
     "RuleTarget",
+    "SavedReply",
     "SiteSetting",
     "Subscription",
     "UTCDateTime",

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, String, Text, false
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -15,6 +15,12 @@ from app.models.types import EncryptedText, UTCDateTime, utcnow
 if TYPE_CHECKING:
     from app.models.content import Article, Remedy
     from app.models.moderation import Moderator
+
+
+# A comment "asks something" when its text has a question mark: plain, predictable, and
+# indexable (see ix_comments_questions).
+QUESTION_SQL = "body LIKE '%?%'"
+SITE_REPLY_SQL = "moderator_id IS NOT NULL"
 
 
 def _enum(enum_class) -> Enum:
@@ -59,6 +65,27 @@ class Comment(db.Model):
         Index("ix_comments_owner_digest", "owner_digest"),
         # The moderation queue and its tab counts (tombstones have deleted_at set).
         Index("ix_comments_status_deleted_created", "status", "deleted_at", "created_at"),
+        # Site replies (moderator_id set), which answer readers' questions: only those.
+        Index(
+            "ix_comments_site_replies",
+            "status",
+            "deleted_at",
+            "parent_id",
+            sqlite_where=text(SITE_REPLY_SQL),
+            postgresql_where=text(SITE_REPLY_SQL),
+        ),
+        # Readers' questions (app.moderation.overview): only comments with a "?" in them.
+        # Queries must spell the condition exactly so (QUESTION_SQL, a literal) for the
+        # planner to use this index.
+        Index(
+            "ix_comments_questions",
+            "status",
+            "deleted_at",
+            "moderator_id",
+            "created_at",
+            sqlite_where=text(QUESTION_SQL),
+            postgresql_where=text(QUESTION_SQL),
+        ),
         # Ids are public (anchors, reply links) and never handed out twice: without
         # AUTOINCREMENT SQLite reuses the largest id after that comment is deleted.
         {"sqlite_autoincrement": True},

@@ -121,13 +121,20 @@ class ModerationAction(enum.Enum):
     MODERATOR_ADD = "moderator_add"
     MODERATOR_ROLE = "moderator_role"
     MODERATOR_REMOVE = "moderator_remove"
+    SAVED_REPLY = "saved_reply"  # a saved reply added, changed or deleted (no comment)
 
 
 class ModerationEvent(db.Model):
     """One line of the audit log: who did what to which comment, and when."""
 
     __tablename__ = "moderation_events"
-    __table_args__ = (Index("ix_moderation_events_created", "created_at"),)
+    __table_args__ = (
+        Index("ix_moderation_events_created", "created_at"),
+        # The log's filters: by who acted, by action, by the comment an entry names.
+        Index("ix_moderation_events_actor", "moderator_email", "created_at"),
+        Index("ix_moderation_events_action", "action", "created_at"),
+        Index("ix_moderation_events_comment", "comment_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     moderator_id: Mapped[int | None] = mapped_column(

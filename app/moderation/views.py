@@ -22,8 +22,8 @@ from werkzeug.wrappers import Response
 from app.comments import reports
 from app.content import queries as content
 from app.models import CommentStatus, ModerationAction, QueueOrder
+from app.moderation import audit, history, saved_replies, services
 from app.moderation import preferences as own_preferences
-from app.moderation import services
 from app.moderation.actions import (
     LABELS,
     TRANSITIONS,
@@ -31,9 +31,10 @@ from app.moderation.actions import (
     allowed_actions,
     row_actions,
 )
-from app.moderation.forms import EditCommentForm, PreferencesForm, ReplyForm
+from app.moderation.forms import EditCommentForm, LogFilterForm, PreferencesForm, ReplyForm
 from app.moderation.page_views import bp as pages_bp
 from app.moderation.rule_views import bp as rules_bp
+from app.moderation.workspace_views import bp as workspace_bp
 from app.shared.pages import Page, PageKey
 from app.shared.urls import parse_id, safe_next
 
@@ -41,6 +42,8 @@ bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 # Areas of the moderation pages in modules of their own, under this guard and context.
 bp.register_blueprint(rules_bp)
 bp.register_blueprint(pages_bp)
+# Saved replies, readers' questions, edit history.
+bp.register_blueprint(workspace_bp)
 
 # Actions a single button does at once; deleting goes through a confirmation page.
 SINGLE_ACTIONS = {a.value: a for a in TRANSITIONS if a is not ModerationAction.DELETE}
@@ -339,9 +342,19 @@ def reply(comment_id: int):
                 return redirect(_back(), code=303)
             page = Page(new.article, new.remedy)
             return redirect(page.url(_anchor=f"comment-{new.id}"), code=303)
+    elif request.method == "GET" and "saved" in request.args:
+        chosen = saved_replies.get(parse_id(request.args["saved"]) or 0)
+        if chosen is None:
+            flash("That saved reply no longer exists. Choose another one.", "error")
+        else:
+            form.comment.data = saved_replies.expand(chosen.body, saved_replies.values_for(comment))
     status = 422 if form.errors else status
     return render_template(
-        "moderation/reply.html", form=form, comment=comment, back=_back()
+        "moderation/reply.html",
+        form=form,
+        comment=comment,
+        back=_back(),
+        saved=saved_replies.offered_for(comment),
     ), status
 
 
@@ -388,9 +401,28 @@ def empty_spam():
 
 @bp.get("/log")
 def log():
-    """The audit log: who did what to which comment, and when."""
-    events = services.events(request.args.get("page", 1, type=int), 50)
-    return render_template("moderation/log.html", events=events)
+    """The audit log: who did what to which comment, and when; filtered by who, action,
+    comment and dates (a filter that does not make sense is shown, with what to type)."""
+    form = LogFilterForm(formdata=request.args)
+    form.who.choices = [("", "Anyone"), *audit.actor_choices()]
+    form.action.choices = [("", "Any action"), *audit.action_choices()]
+    if not form.validate():
+        return render_template("moderation/log.html", form=form, events=None), 422
+    filters = audit.LogFilter(
+        who=form.who.data or None,
+        action=ModerationAction(form.action.data) if form.action.data else None,
+        comment_id=form.comment.parsed,
+        since=form.since.parsed,
+        until=form.until.parsed,
+    )
+    events = audit.events(filters, request.args.get("page", 1, type=int), 50)
+    return render_template(
+        "moderation/log.html",
+        form=form,
+        filters=filters,
+        events=events,
+        with_history=history.with_revisions({e.comment_id for e in events.items if e.comment_id}),
+    )
 
 
 @bp.route("/preferences", methods=["GET", "POST"])
