@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased, joinedload, undefer
 
@@ -803,16 +802,3 @@ def revisions_of(comment_id: int) -> list[CommentRevision]:
             .order_by(CommentRevision.created_at.desc(), CommentRevision.id.desc())
         )
     )
-
-
-def events(number: int, per_page: int) -> Pagination:
-    """Return a page of the audit log, newest first (a page past the end: the last)."""
-    query = (
-        select(ModerationEvent)
-        .options(joinedload(ModerationEvent.comment))
-        .order_by(ModerationEvent.created_at.desc(), ModerationEvent.id.desc())
-    )
-    page = db.paginate(query, page=min(max(1, number), 10**6), per_page=per_page, error_out=False)
-    if page.page > max(1, page.pages):
-        page = db.paginate(query, page=page.pages, per_page=per_page, error_out=False)
-    return page
