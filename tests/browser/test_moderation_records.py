@@ -136,6 +136,9 @@ def test_a_saved_reply_goes_into_the_box_without_a_reload_and_publishes(page: Pa
         "“Get help: urgent symptoms” is in your reply."
     )
     page.get_by_role("button", name="Publish reply").click()
+    # Back where the moderator came from, told; the reply is on the reader's page.
+    expect(page.locator(".notice").first).to_contain_text("Your reply is published.")
+    page.goto(site + "/back-spasms/")
     expect(page.locator(".comment--site").last).to_contain_text("Thank you for telling us, Pat.")
     link = page.locator(".comment--site a[href$='#get-help']").last
     expect(link).to_have_attribute("href", "http://localhost/back-spasms/#get-help")
@@ -153,5 +156,8 @@ def test_without_javascript_the_link_reloads_the_form_filled_in(browser, workspa
         "Thank you for telling us, Ada. Please read: http://localhost/back-spasms/#get-help"
     )
     page.get_by_role("button", name="Publish reply").click()
+    # Back where the moderator came from, told; the reply is on the reader's page.
+    expect(page.locator(".notice").first).to_contain_text("Your reply is published.")
+    page.goto(site + "/back-spasms/")
     expect(page.locator(".comment--site").last).to_contain_text("Thank you for telling us, Ada.")
     context.close()
