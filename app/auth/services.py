@@ -159,9 +159,7 @@ def change_role(email: str, role: ModeratorRole, by: Moderator | None = None) ->
     """
     with write_transaction():
         _admin_turn(by)
-        moderator = find_moderator(email)
-        if moderator is None:
-            raise AccountError(f"No moderator has the email {normalise_email(email)}.")
+        moderator = _existing(email)
         if moderator.role is role:
             return moderator
         if moderator.role is ModeratorRole.ADMIN and _admin_count() <= 1:
@@ -183,6 +181,17 @@ def find_moderator(email: str) -> Moderator | None:
     return db.session.scalar(select(Moderator).where(Moderator.email == normalise_email(email)))
 
 
+def _existing(email: str) -> Moderator:
+    """Return the moderator with this email.
+
+    :raise AccountError: when there is none.
+    """
+    moderator = find_moderator(email)
+    if moderator is None:
+        raise AccountError(f"No moderator has the email {normalise_email(email)}.")
+    return moderator
+
+
 def set_password(email: str, password: str) -> Moderator:
     """Change a moderator's password and end all their sessions.
 
@@ -190,9 +199,7 @@ def set_password(email: str, password: str) -> Moderator:
     """
     check_password_strength(password)
     with write_transaction():
-        moderator = find_moderator(email)
-        if moderator is None:
-            raise AccountError(f"No moderator has the email {normalise_email(email)}.")
+        moderator = _existing(email)
         moderator.password_hash = generate_password_hash(password)
         moderator.session_version += 1
     return moderator
@@ -209,9 +216,7 @@ def remove_moderator(email: str, by: Moderator | None = None) -> None:
     """
     with write_transaction():
         _admin_turn(by)
-        moderator = find_moderator(email)
-        if moderator is None:
-            raise AccountError(f"No moderator has the email {normalise_email(email)}.")
+        moderator = _existing(email)
         if moderator.is_admin and _admin_count() <= 1:
             raise AccountError(
                 f"{moderator.email} is the only admin: make someone else an admin first."
