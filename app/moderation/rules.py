@@ -111,7 +111,10 @@ def expiry(choice: str, on: date | None, now: datetime) -> datetime | None:
     if choice == "date":
         if on is None:
             raise RuleInputError("expires_on", "Enter the date the rule ends, such as 2027-01-31.")
-        end = datetime.combine(on + timedelta(days=1), time(), tzinfo=UTC)
+        try:
+            end = datetime.combine(on + timedelta(days=1), time(), tzinfo=UTC)
+        except OverflowError:  # 9999-12-31: its end is past the last date Python has
+            raise RuleInputError("expires_on", "Choose an earlier date.") from None
         if end <= now:
             raise RuleInputError("expires_on", "Choose a date from today onwards.")
         return end
