@@ -3,11 +3,16 @@ review, each shown by a test."""
 
 from __future__ import annotations
 
+import signal
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
 import pytest
+from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Comment, CommenterRule, CommentStatus
+from app.models import Comment, CommenterRule, CommentRevision, CommentStatus
 
 
 @pytest.fixture
@@ -70,3 +75,91 @@ def test_an_invisible_character_inside_a_red_flag_still_holds_the_comment(hidden
     settings = PolicySettings(red_flags=("bladder", "chest pain"))
     text = f"I cannot control my blad{hidden}der and have chest{hidden} pain."
     assert red_flags_in(text, settings) == ("bladder", "chest pain")
+
+
+# --- Edit history: a diff an author can make enormous -----------------------------------
+
+
+@contextmanager
+def hang_guard(seconds: int, what: str):
+    """Fail (rather than hang the run for minutes) when ``what`` has not answered after
+    ``seconds``: a guard against a blow-up, not a measure of speed."""
+
+    class Hung(Exception):
+        pass
+
+    def stop(signum, frame):
+        raise Hung
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    except Hung:
+        raise AssertionError(f"{what} had not answered after {seconds} s") from None
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_history_of_an_edit_between_repetitive_texts_answers_and_reads_back_both(
+    app, client, mod, add_comment
+):
+    # A reader may send 5,000 characters and edit them in their first minutes: "a a a..."
+    # edited to "b a b a..." made the word diff compare ~2,500 words with ~2,500 words the
+    # slow way (minutes of one worker, twice over), on a page any moderator opens.
+    old, new = "a " * 2499 + "a", "b a " * 1249 + "b a"
+    cid = add_comment(body=old)
+    with app.app_context():
+        comment = db.session.get(Comment, cid)
+        db.session.add(
+            CommentRevision(
+                comment_id=cid,
+                author_name=comment.author_name,
+                author_website=None,
+                body=old,
+                by_author=True,
+                created_at=datetime(2026, 1, 2, tzinfo=UTC),
+            )
+        )
+        comment.body = new
+        db.session.commit()
+    with hang_guard(60, "the history page"):
+        response = client.get(f"/moderation/comments/{cid}/history")
+    assert response.status_code == 200
+    diff = BeautifulSoup(response.data, "html.parser").find(class_="history__diff")
+    for hidden in diff.find_all(class_="visually-hidden"):
+        hidden.decompose()
+    # Read back: what stayed and what was removed is the old text, what stayed and what
+    # was added the new one.
+    before = "".join(n.get_text() if n.name != "ins" else "" for n in diff.children)
+    after = "".join(n.get_text() if n.name != "del" else "" for n in diff.children)
+    assert (before, after) == (old, new)
+    assert diff.find("ins") is not None
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("a " * 2499 + "a", "b a " * 1249 + "b a"),
+        ("one two three " * 300, "one two four " * 300),
+        ("  lead\n\nx y z", "lead\n\nx  y z "),
+        ("same", "same same"),
+        ("", "new words"),
+    ],
+)
+def test_word_diff_always_reads_back_both_texts(old, new):
+    from app.moderation.history import word_diff
+
+    pieces = word_diff(old, new)
+    assert "".join(p.text for p in pieces if p.kind != "added") == old
+    assert "".join(p.text for p in pieces if p.kind != "removed") == new
+
+
+def test_one_word_changed_in_a_long_repetitive_comment_is_still_shown_as_one_word():
+    from app.moderation.history import word_diff
+
+    old = "a " * 1500 + "cure " + "a " * 999
+    new = "a " * 1500 + "help " + "a " * 999
+    changed = [(p.kind, p.text) for p in word_diff(old, new) if p.kind != "same"]
+    assert changed == [("removed", "cure "), ("added", "help ")]
