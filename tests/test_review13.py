@@ -163,3 +163,23 @@ def test_one_word_changed_in_a_long_repetitive_comment_is_still_shown_as_one_wor
     new = "a " * 1500 + "help " + "a " * 999
     changed = [(p.kind, p.text) for p in word_diff(old, new) if p.kind != "same"]
     assert changed == [("removed", "cure "), ("added", "help ")]
+
+
+# --- Commenter rules: a note with characters that hide or that a database refuses -------
+
+
+@pytest.mark.parametrize("note", ["spam\x00bot", "see \u202egpj.exe", "tab\tand\x1bescape"])
+def test_a_rule_note_with_control_or_direction_characters_is_refused_next_to_it(
+    app, client, mod, add_comment, note
+):
+    comment_id = add_comment(status=CommentStatus.PENDING)
+    response = client.post(
+        f"/moderation/comments/{comment_id}/rule",
+        data={"rule": "hold-email", "expires": "never", "note": note, "next": "/moderation/"},
+    )
+    assert response.status_code == 422
+    page = BeautifulSoup(response.data, "html.parser")
+    assert page.find(id="note")["value"] == note  # the typed text is kept
+    assert "invisible" in page.get_text() or "control" in page.get_text()
+    with app.app_context():
+        assert list(db.session.scalars(select(CommenterRule))) == []
