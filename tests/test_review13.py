@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Comment, CommenterRule, CommentRevision, CommentStatus
@@ -183,3 +183,53 @@ def test_a_rule_note_with_control_or_direction_characters_is_refused_next_to_it(
     assert "invisible" in page.get_text() or "control" in page.get_text()
     with app.app_context():
         assert list(db.session.scalars(select(CommenterRule))) == []
+
+
+# --- Commenter rules: the same rule sent twice at once (a double click) -----------------
+
+
+def test_the_same_new_rule_saved_twice_at_once_is_one_rule_and_no_error(
+    app, article, moderator, add_comment
+):
+    """Two workers save a rule on the same new value at the same moment, twenty times:
+    each time one rule results, and neither request fails (on PostgreSQL the second
+    insert used to hit the unique (target, value) constraint: a 500)."""
+    import threading
+
+    from app import create_app
+    from app.models import Moderator
+    from app.moderation import rules
+    from config import TestConfig
+
+    comment_id = add_comment(status=CommentStatus.PENDING)
+    me_id = moderator.record.id
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    workers = [create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url) for _ in range(2)]
+    errors: list[str] = []
+    try:
+        for round_ in range(20):
+            start = threading.Barrier(2)
+
+            def save(worker, start=start, domain=f"round{round_}.example"):
+                with worker.app_context():
+                    me = db.session.get(Moderator, me_id)
+                    start.wait()
+                    try:
+                        rules.make_rule(comment_id, me, "hold-domain", domain=domain)
+                    except Exception as exc:  # what a request would turn into a 500
+                        errors.append(f"{type(exc).__name__}: {exc}"[:200])
+                    finally:
+                        db.session.remove()
+
+            threads = [threading.Thread(target=save, args=(w,)) for w in workers]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+    finally:
+        for worker in workers:
+            with worker.app_context():
+                db.engine.dispose()
+    assert errors == []
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CommenterRule)) == 20

@@ -23,7 +23,7 @@ from app.comments.rules import (
     normalise_domain,
     normalise_network,
 )
-from app.db import write_transaction
+from app.db import serialise_on, write_transaction
 from app.extensions import db
 from app.models import (
     Comment,
@@ -206,6 +206,9 @@ def make_rule(
     kind, target = CHOICES[choice]
     note = " ".join(note.split())[:MAX_NOTE]
     with write_transaction():
+        # PostgreSQL: two saves of one new value (a double click) take turns, so the
+        # second updates the first's rule instead of failing on the unique constraint.
+        serialise_on("commenter-rules")
         comment = services.get_comment(comment_id)
         if comment is None:
             raise services.CommentGone("That comment no longer exists.")
