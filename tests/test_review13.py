@@ -233,3 +233,16 @@ def test_the_same_new_rule_saved_twice_at_once_is_one_rule_and_no_error(
     assert errors == []
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(CommenterRule)) == 20
+
+
+# --- Commenter rules: an IPv6 address with a zone ---------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["fe80::1%eth0", "2001:db8::1%1"])
+def test_an_ipv6_address_with_a_zone_is_refused_rather_than_saved_to_match_nothing(typed):
+    # "fe80::1%eth0" was kept as "fe80::1%eth0/128": no sender's address ever has a zone,
+    # so the rule would be listed as blocking an IP and never hold anything.
+    from app.comments.rules import InvalidRuleValue, normalise_network
+
+    with pytest.raises(InvalidRuleValue):
+        normalise_network(typed)
