@@ -234,14 +234,21 @@ def check_flood(last_comment_at: datetime | None, now: datetime, seconds: float)
 # Apostrophes people type for "can't": the typewriter one, the curly ones, the modifier
 # letter, the prime and the backtick.
 _APOSTROPHES = str.maketrans(dict.fromkeys("\u2019\u2018\u02bc\u2032`", "'"))
+# Unicode's default-ignorable code points (DerivedCoreProperties.txt): they draw nothing,
+# so "via\u200bgra" or "blad\u00adder" reads as the listed word and must match as it.
+_IGNORABLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
 
 
 def fold(text: str) -> str:
     """Return ``text`` as the word matching compares it: compatibility-normalised (a
-    full-width or ligature letter is the plain one), case-folded (ß is ss) and with
-    every apostrophe the typewriter one."""
-    folded = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
-    return unicodedata.normalize("NFC", folded)
+    full-width or ligature letter is the plain one), case-folded (ß is ss), with every
+    apostrophe the typewriter one and without the characters that draw nothing."""
+    folded = _IGNORABLE.sub("", unicodedata.normalize("NFKC", text).casefold())
+    return unicodedata.normalize("NFC", folded.translate(_APOSTROPHES))
 
 
 def _key(phrase: str) -> str:

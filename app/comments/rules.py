@@ -122,7 +122,8 @@ def normalise_network(text: str) -> str:
         sizes rules use.
     """
     value = text.strip()
-    if not value or len(value) > MAX_ADDRESS + 4:
+    # "%": an IPv6 zone ("fe80::1%eth0"), which no sender's address has.
+    if not value or len(value) > MAX_ADDRESS + 4 or "%" in value:
         raise InvalidRuleValue("Enter an IP address such as 192.0.2.7 or 2001:db8::1.")
     try:
         network = ipaddress.ip_network(value, strict=False)

@@ -163,7 +163,11 @@ class RuleForm(FlaskForm):
     note = StringField(
         "Note (optional)",
         filters=[_strip],
-        validators=[Length(max=200, message="Keep the note to 200 characters.")],
+        validators=[
+            Length(max=200, message="Keep the note to 200 characters."),
+            # NUL: PostgreSQL refuses it (a 500); direction controls would disguise it.
+            no_hidden_characters(allow_joiners=True),
+        ],
     )
     apply_existing = BooleanField("Also mark their comments waiting in the queue as spam")
 

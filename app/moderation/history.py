@@ -11,6 +11,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy import select
 
@@ -20,6 +21,11 @@ from app.models import Comment, CommentRevision, Moderator
 # Words with the spaces after them (and any spaces the text starts with): a lone space
 # never becomes the common ground between two different words.
 _TOKENS = re.compile(r"^\s+|\S+\s*")
+# Comparing n words with m may take about n * n * m steps when words repeat ("a a a..."
+# against "b a b a...": minutes for two 5,000-character comments).  Past this many
+# pairs of words (after the common start and end), the part between is shown removed
+# and added whole.
+MAX_WORD_PAIRS = 200 * 200
 
 
 @dataclass(frozen=True)
@@ -34,9 +40,29 @@ def word_diff(old: str, new: str) -> list[Piece]:
     """Compare two texts word by word (spaces and line breaks kept as they are).
 
     Without difflib's "autojunk" heuristic, which would treat common words in a long
-    comment as noise and report whole paragraphs as rewritten.
+    comment as noise and report whole paragraphs as rewritten.  The words both texts
+    start and end with are set aside first; a middle too big to compare word by word
+    (MAX_WORD_PAIRS) is shown removed and added whole.
     """
     a, b = _TOKENS.findall(old), _TOKENS.findall(new)
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    pieces = [Piece("same", "".join(a[:start]))] if start else []
+    a_mid, b_mid = a[start : len(a) - end], b[start : len(b) - end]
+    if len(a_mid) * len(b_mid) > MAX_WORD_PAIRS:
+        pieces += [Piece("removed", "".join(a_mid)), Piece("added", "".join(b_mid))]
+    else:
+        pieces += _word_pieces(a_mid, b_mid)
+    if end:
+        pieces.append(Piece("same", "".join(a[len(a) - end :])))
+    return pieces
+
+
+def _word_pieces(a: list[str], b: list[str]) -> list[Piece]:
     pieces: list[Piece] = []
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -64,7 +90,7 @@ class Version:
     current: bool = False
     previous: Version | None = None
 
-    @property
+    @cached_property  # the page asks twice: whether there are changes, then for them
     def text_changes(self) -> list[Piece]:
         """What changed in the text since the previous version (empty for the first)."""
         if self.previous is None or self.previous.body == self.body:

@@ -23,7 +23,7 @@ from app.comments.rules import (
     normalise_domain,
     normalise_network,
 )
-from app.db import write_transaction
+from app.db import serialise_on, write_transaction
 from app.extensions import db
 from app.models import (
     Comment,
@@ -111,7 +111,10 @@ def expiry(choice: str, on: date | None, now: datetime) -> datetime | None:
     if choice == "date":
         if on is None:
             raise RuleInputError("expires_on", "Enter the date the rule ends, such as 2027-01-31.")
-        end = datetime.combine(on + timedelta(days=1), time(), tzinfo=UTC)
+        try:
+            end = datetime.combine(on + timedelta(days=1), time(), tzinfo=UTC)
+        except OverflowError:  # 9999-12-31: its end is past the last date Python has
+            raise RuleInputError("expires_on", "Choose an earlier date.") from None
         if end <= now:
             raise RuleInputError("expires_on", "Choose a date from today onwards.")
         return end
@@ -203,6 +206,9 @@ def make_rule(
     kind, target = CHOICES[choice]
     note = " ".join(note.split())[:MAX_NOTE]
     with write_transaction():
+        # PostgreSQL: two saves of one new value (a double click) take turns, so the
+        # second updates the first's rule instead of failing on the unique constraint.
+        serialise_on("commenter-rules")
         comment = services.get_comment(comment_id)
         if comment is None:
             raise services.CommentGone("That comment no longer exists.")
