@@ -22,13 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from app import create_app, site_settings  # noqa: E402
-from app.auth.services import add_moderator  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.models import SiteSetting  # noqa: E402
-from config import TestConfig  # noqa: E402
+from app import create_app, site_settings
+from app.auth.services import add_moderator
+from app.extensions import db
+from app.models import SiteSetting
+from config import TestConfig
 
 ROUNDS = 5_000
 
