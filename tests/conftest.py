@@ -241,6 +241,13 @@ def moderator(app, client):
     return ModeratorHelper(app, client, "mod@example.com")
 
 
+@pytest.fixture
+def mod(client, moderator, article):
+    """The article loaded and the test client logged in as the moderator."""
+    moderator.login()
+    return moderator
+
+
 class CollectingHandler:
     """An aiosmtpd handler that keeps every message it receives."""
 

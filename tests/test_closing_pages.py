@@ -19,12 +19,6 @@ REMEDY = "/back-spasms/remedy-2/"
 CLOSED_SENTENCE = "Comments on this page are closed, so your comment was not posted."
 
 
-@pytest.fixture
-def mod(client, moderator, article):
-    moderator.login()
-    return moderator
-
-
 def ids(app, remedy_slug: str | None = None) -> str:
     with app.app_context():
         article = db.session.scalar(select(Article).where(Article.slug == "back-spasms"))

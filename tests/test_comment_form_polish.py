@@ -14,12 +14,6 @@ VALID = {"comment": "Heat helped.", "name": "Ada", "email": "ada@example.com"}
 EMAIL_MESSAGE = "Enter an email address like name@example.com."
 
 
-@pytest.fixture
-def mod(client, moderator, article):
-    moderator.login()
-    return moderator
-
-
 def soup_of(response) -> BeautifulSoup:
     return BeautifulSoup(response.data, "html.parser")
 

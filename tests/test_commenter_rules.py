@@ -27,12 +27,6 @@ PUBLIC = "/back-spasms/"
 
 
 @pytest.fixture
-def mod(client, moderator, article):
-    moderator.login()
-    return moderator
-
-
-@pytest.fixture
 def send(app, comment_form):
     """Post a comment through the real public form from ``ip``; return (id, status)."""
 

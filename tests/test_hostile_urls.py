@@ -28,12 +28,6 @@ HOSTILE_NEXT = [
 ]
 
 
-@pytest.fixture
-def mod(client, moderator, article):
-    moderator.login()
-    return moderator
-
-
 def events(app) -> int:
     with app.app_context():
         query = select(func.count()).select_from(ModerationEvent).where(about_comments())

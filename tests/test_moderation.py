@@ -25,12 +25,6 @@ PENDING, APPROVED, SPAM, TRASH = (
 PUBLIC = "/back-spasms/"
 
 
-@pytest.fixture
-def mod(client, moderator, article):
-    moderator.login()
-    return moderator
-
-
 def status_of(app, comment_id: int):
     with app.app_context():
         comment = db.session.get(Comment, comment_id)

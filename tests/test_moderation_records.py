@@ -40,12 +40,6 @@ PENDING, APPROVED, SPAM, TRASH = (
 )
 
 
-@pytest.fixture
-def mod(client, moderator, article):
-    moderator.login()
-    return moderator
-
-
 def soup(response) -> BeautifulSoup:
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 

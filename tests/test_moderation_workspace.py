@@ -29,12 +29,6 @@ PENDING, APPROVED, SPAM, TRASH = (
 )
 
 
-@pytest.fixture
-def mod(client, moderator, article):
-    moderator.login()
-    return moderator
-
-
 def soup_of(response) -> BeautifulSoup:
     return BeautifulSoup(response.data, "html.parser")
 

@@ -14,13 +14,6 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Comment, CommenterRule, CommentRevision, CommentStatus
 
-
-@pytest.fixture
-def mod(client, moderator, article):
-    moderator.login()
-    return moderator
-
-
 # --- Commenter rules: an end date at the edge of the calendar ---------------------------
 
 
