@@ -12,7 +12,9 @@ from flask.cli import AppGroup
 from app import crypto
 from app.comments import privacy
 
-comments_cli = AppGroup("comments", help="Commenters' data: retention, export, erasure.")
+comments_cli = AppGroup(
+    "comments", help="Commenters' data (retention, export, erasure); WordPress and Disqus imports."
+)
 keys_cli = AppGroup("keys", help="Keys that encrypt commenter emails at rest.")
 
 

@@ -86,6 +86,8 @@ class Comment(db.Model):
             sqlite_where=text(QUESTION_SQL),
             postgresql_where=text(QUESTION_SQL),
         ),
+        # An imported comment is imported once: its source site and id there (WXR, Disqus).
+        Index("ux_comments_source", "source_site", "source_id", unique=True),
         # Ids are public (anchors, reply links) and never handed out twice: without
         # AUTOINCREMENT SQLite reuses the largest id after that comment is deleted.
         {"sqlite_autoincrement": True},
@@ -138,6 +140,11 @@ class Comment(db.Model):
     # The author asked to be emailed when it is published and about replies to it (sent
     # only once their address confirmed: app.comments.subscriptions).
     notify: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Where an imported comment came from (app.transfer): the source site ("https://
+    # example.com" for WordPress, "disqus:SHORTNAME") and its id there.  Importing the
+    # same file again finds it by these and adds nothing.  Empty for comments made here.
+    source_site: Mapped[str | None] = mapped_column(String(200))
+    source_id: Mapped[str | None] = mapped_column(String(64))
 
     # foreign_keys: pages point back at comments too (their pinned comment).
     article: Mapped[Article] = relationship(foreign_keys=[article_id])

@@ -1,0 +1,1 @@
+"""Comments in and out: WordPress (WXR) and Disqus exports read, WXR written."""

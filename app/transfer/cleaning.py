@@ -1,0 +1,132 @@
+"""An exported comment's fields made into what Relief stores, or the reason it cannot be.
+
+Files come from elsewhere and may hold anything: every field is checked as a form field
+would be, and what cannot be kept is dropped (a website that is not http(s), an IP that
+is no address) rather than the comment.  Only what makes a comment meaningless skips it:
+no id, no readable date, no text.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from email_validator import EmailNotValidError, validate_email
+
+from app.comments.forms import MAX_EMAIL, MAX_NAME, MAX_WEBSITE
+from app.models import CommentStatus
+from app.shared.validators import hidden_characters
+from app.transfer.html_text import html_to_text
+from app.transfer.records import SourceComment
+
+ANONYMOUS = "Anonymous"  # what WordPress shows for a comment without a name
+_SOURCE_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+_SPACES = re.compile(r"\s+")
+IMPORTED_KINDS = frozenset({"comment", ""})
+
+
+@dataclass(frozen=True)
+class CleanComment:
+    """A comment ready to store (its page and parent are the importer's business)."""
+
+    source_id: str
+    parent_id: str | None
+    name: str
+    email: str  # normalised, or "" when the file held no valid address
+    website: str | None
+    ip: str | None
+    created_at: datetime
+    status: CommentStatus
+    status_before_trash: CommentStatus | None
+    body: str
+
+
+def prepare(comment: SourceComment) -> CleanComment | str:
+    """Return what Relief stores of ``comment``, or why it is not imported at all (the
+    report's wording: "pingback", "no readable date"...)."""
+    kind = comment.kind.strip().lower()
+    if kind not in IMPORTED_KINDS:
+        return kind if kind in ("pingback", "trackback") else f"type {kind[:30]!r}"
+    if not _SOURCE_ID.fullmatch(comment.source_id):
+        return "no usable comment id"
+    if comment.status is None:
+        return f"unknown status {comment.raw_status[:30]!r}"
+    if comment.created_at is None:
+        return "no readable date"
+    body = html_to_text(comment.html)
+    if not body and comment.status is not CommentStatus.TRASH:
+        return "no text"
+    status = comment.status
+    return CleanComment(
+        source_id=comment.source_id,
+        parent_id=comment.parent_id if _valid_parent(comment) else None,
+        name=clean_name(comment.author_name),
+        email=clean_email(comment.author_email),
+        website=clean_website(comment.author_url),
+        ip=clean_ip(comment.author_ip),
+        created_at=comment.created_at,
+        status=status,
+        status_before_trash=(
+            _restorable(comment.status_before_trash)
+            if status is CommentStatus.TRASH
+            else None
+        ),
+        body=body,
+    )
+
+
+def _restorable(status: CommentStatus | None) -> CommentStatus:
+    """Where a trashed comment goes back to: approved if it was, otherwise pending."""
+    return CommentStatus.APPROVED if status is CommentStatus.APPROVED else CommentStatus.PENDING
+
+
+def _valid_parent(comment: SourceComment) -> bool:
+    parent = comment.parent_id
+    return bool(parent) and _SOURCE_ID.fullmatch(parent) and parent != comment.source_id
+
+
+def clean_name(name: str) -> str:
+    """The name without hidden characters or runs of spaces, at most MAX_NAME long."""
+    hidden = set(hidden_characters(name, allow_joiners=True))
+    kept = "".join(" " if char in hidden else char for char in unicodedata.normalize("NFC", name))
+    kept = _SPACES.sub(" ", kept).strip()[:MAX_NAME].strip()
+    return kept or ANONYMOUS
+
+
+@lru_cache(maxsize=65536)
+def clean_email(email: str) -> str:
+    """The normalised address, or "" when there is none or it is not valid."""
+    email = email.strip()
+    if not email or len(email) > MAX_EMAIL or hidden_characters(email):
+        return ""
+    try:
+        return validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError:
+        return ""
+
+
+def clean_website(url: str) -> str | None:
+    """An http(s) address of at most MAX_WEBSITE characters, without spaces; or None."""
+    url = url.strip()
+    if (
+        not url
+        or len(url) > MAX_WEBSITE
+        or not url.lower().startswith(("http://", "https://"))
+        or _SPACES.search(url)
+        or hidden_characters(url)
+        or len(url.split("://", 1)[1].split("/", 1)[0]) == 0
+    ):
+        return None
+    return url
+
+
+def clean_ip(ip: str) -> str | None:
+    """The IP address in its usual form, or None when the field holds none."""
+    try:
+        return str(ipaddress.ip_address(ip.strip()))
+    except ValueError:
+        return None

@@ -1,0 +1,63 @@
+"""Reading an export as a stream of XML elements, safely and in bounded memory.
+
+defusedxml's ``iterparse`` with ``forbid_dtd``: an export never declares a DTD, so any
+``<!DOCTYPE>`` is refused before a single entity is declared, expanded or fetched (the
+billion-laughs file, an external entity pointing at ``/etc/passwd`` or at a URL).  Each
+element is handed over when it ends and cleared by the caller's loop, so a file of any
+size takes the memory of one comment at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
+
+from app.transfer.records import TransferError
+
+
+def local(tag: str) -> str:
+    """Return a tag's name without its namespace ("{http://...}comment" -> "comment")."""
+    return tag.rpartition("}")[2]
+
+
+def events(path: Path) -> Iterator[tuple[str, Element]]:
+    """Yield ``("start" | "end", element)`` for the file at ``path``.
+
+    :raise TransferError: for a file that cannot be opened, is not well-formed XML, is
+        truncated, or declares a DTD or entities.
+    """
+    try:
+        source = open(path, "rb")  # noqa: SIM115 (closed below, also when abandoned)
+    except OSError as exc:
+        raise TransferError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    try:
+        parser = iterparse(
+            source,
+            events=("start", "end"),
+            forbid_dtd=True,
+            forbid_entities=True,
+            forbid_external=True,
+        )
+        yield from parser
+    except DefusedXmlException as exc:
+        raise TransferError(
+            f"{path} declares a DTD or entities ({type(exc).__name__}), which an export "
+            "never does: refused, nothing was read from disk or network."
+        ) from None
+    except ParseError as exc:
+        line, column = exc.position
+        reason = "it ends early (truncated?)" if "no element found" in str(exc) else str(exc)
+        raise TransferError(
+            f"{path} is not well-formed XML at line {line}, column {column}: {reason}."
+        ) from None
+    finally:
+        source.close()
+
+
+def text_of(element: Element | None) -> str:
+    """Return an element's text ("" when absent)."""
+    return (element.text or "") if element is not None else ""
