@@ -71,9 +71,7 @@ def prepare(comment: SourceComment) -> CleanComment | str:
         created_at=comment.created_at,
         status=status,
         status_before_trash=(
-            _restorable(comment.status_before_trash)
-            if status is CommentStatus.TRASH
-            else None
+            _restorable(comment.status_before_trash) if status is CommentStatus.TRASH else None
         ),
         body=body,
     )

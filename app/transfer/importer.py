@@ -78,9 +78,7 @@ class ImportReport:
         verb = "Would import" if self.dry_run else "Imported"
         out = [f"{self.system} site {self.site}" + (" (dry run: nothing written)" * self.dry_run)]
         for path, counts in sorted(self.pages.items()):
-            per_status = ", ".join(
-                f"{counts[s]} {s.value}" for s in STATUS_ORDER if counts[s]
-            )
+            per_status = ", ".join(f"{counts[s]} {s.value}" for s in STATUS_ORDER if counts[s])
             out.append(f"  {path}: {per_status}")
         if self.already:
             out.append(f"Already imported before, left as they are: {self.already}")
@@ -91,8 +89,7 @@ class ImportReport:
             )
         if self.orphans:
             out.append(
-                f"Replies whose parent is not in the file (imported as top-level): "
-                f"{self.orphans}"
+                f"Replies whose parent is not in the file (imported as top-level): {self.orphans}"
             )
         for reason, count in sorted(self.skipped.items()):
             out.append(f"Skipped, {reason}: {count}")
@@ -305,9 +302,7 @@ def _write(records: Iterable[Record], plan: _Plan) -> None:
         touch_pages({match.key for match in plan.pages.values()}, now)
 
 
-def _row(
-    comment: CleanComment, page: PageKey, plan: _Plan, ip_cutoff: datetime, flags
-) -> Comment:
+def _row(comment: CleanComment, page: PageKey, plan: _Plan, ip_cutoff: datetime, flags) -> Comment:
     """The comment as stored: no owner, no notification; an old IP already anonymised."""
     old = comment.created_at < ip_cutoff
     row = build_comment(
