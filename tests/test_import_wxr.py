@@ -16,7 +16,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 
 from app.extensions import db
-from app.models import Article, Comment, CommentStatus, OutgoingMail, Remedy
+from app.models import (
+    Article,
+    Comment,
+    CommentStatus,
+    ModerationAction,
+    ModerationEvent,
+    OutgoingMail,
+    Remedy,
+)
 from app.transfer.html_text import html_to_text
 
 WXR = Path(__file__).parent / "fixtures" / "transfer" / "wordpress.xml"
@@ -146,6 +154,12 @@ def test_every_field_thread_and_status_is_kept(app, article, runner):
         assert ann.remedy_id is None
         # Imported, not new: nobody is emailed about them.
         assert db.session.scalar(select(func.count()).select_from(OutgoingMail)) == 0
+        # The log says who brought what, and from where (no names, no addresses).
+        entry = db.session.scalar(
+            select(ModerationEvent).where(ModerationEvent.action == ModerationAction.IMPORT)
+        )
+        assert entry.moderator_email == "command line"
+        assert entry.detail == "7 comment(s) from WordPress site https://backcare.example"
 
 
 def test_the_report_says_what_went_where_and_what_was_left(app, article, runner):

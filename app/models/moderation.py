@@ -122,6 +122,9 @@ class ModerationAction(enum.Enum):
     MODERATOR_ROLE = "moderator_role"
     MODERATOR_REMOVE = "moderator_remove"
     SAVED_REPLY = "saved_reply"  # a saved reply added, changed or deleted (no comment)
+    # Comments brought in from WordPress or Disqus (flask comments import-wxr): the
+    # detail names the source site and the counts.
+    IMPORT = "import"
 
 
 class ModerationEvent(db.Model):

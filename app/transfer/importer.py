@@ -24,11 +24,11 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from app.comments import policy
-from app.comments.privacy import anonymise_ip
+from app.comments.privacy import CLI_ACTOR, anonymise_ip
 from app.comments.services import build_comment, policy_settings, touch_pages
 from app.db import write_transaction
 from app.extensions import db
-from app.models import Comment, CommentStatus, utcnow
+from app.models import Comment, CommentStatus, ModerationAction, ModerationEvent, utcnow
 from app.shared.pages import PageKey
 from app.transfer.cleaning import CleanComment, prepare
 from app.transfer.matching import Match, PageIndex
@@ -300,6 +300,14 @@ def _write(records: Iterable[Record], plan: _Plan) -> None:
             raise TransferError("The file changed while it was being imported: nothing written.")
         _link_threads(plan, ids)
         touch_pages({match.key for match in plan.pages.values()}, now)
+        db.session.add(
+            ModerationEvent(
+                moderator_email=CLI_ACTOR,
+                action=ModerationAction.IMPORT,
+                detail=f"{written} comment(s) from {plan.site.system} site {plan.site.site}",
+                created_at=now,
+            )
+        )
 
 
 def _row(comment: CleanComment, page: PageKey, plan: _Plan, ip_cutoff: datetime, flags) -> Comment:
