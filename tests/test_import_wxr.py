@@ -443,7 +443,9 @@ def test_fields_a_reader_could_not_have_typed_are_cleaned_or_skipped(
         + wp_comment(7, text="<p> </p>")
         + wp_comment(8, kind="trackback")
         + wp_comment(9, email="a@b.c\u200b")
-        + wp_comment(10, text="<script>alert(1)</script>Safe text"),
+        + wp_comment(10, text="<script>alert(1)</script>Safe text")
+        + wp_comment(11, ip="fe80::1%" + "x" * 60, text="see \u202ehttps://evil.example")
+        + wp_comment(12, date="2999-01-01 00:00:00"),
     )
     result = run_import(runner, path)
     assert result.exit_code == 0, result.output
@@ -454,16 +456,43 @@ def test_fields_a_reader_could_not_have_typed_are_cleaned_or_skipped(
         "Skipped, no usable comment id: 1",
         "Skipped, trackback: 1",
         "Skipped, unknown status 'weird': 1",
+        "Skipped, dated in the future: 1",
     ):
         assert line in result.output
     rows = comments_by_source(app)
-    assert set(rows) == {"1", "2", "3", "4", "9", "10"}
+    assert set(rows) == {"1", "2", "3", "4", "9", "10", "11"}
     assert rows["1"].author_name == "Ev il Name"
     assert rows["2"].author_name == "N" * 100
     assert rows["3"].author_name == "Anonymous"
     assert rows["4"].body == "first"
     assert rows["9"].author_email == ""
     assert rows["10"].body == "Safe text"
+    assert rows["11"].ip is None  # a scoped address names no client (and is too long)
+    assert rows["11"].body == "see https://evil.example"  # no bidi override kept
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("https://ok.example/path?q=1", True),
+        ("http://localhost:8000/", True),
+        ("https://user:pass@evil.example/", False),
+        ("https://ok.example:notaport/", False),
+        ("https://nodot/", False),
+        ("ftp://files.example/", False),
+        ("https://spa ce.example/", False),
+        ("https://" + "a" * 200 + ".example/", False),
+    ],
+)
+def test_a_website_is_kept_only_if_the_comment_form_would_take_it(
+    app, article, runner, tmp_path, url, kept
+):
+    comment = wp_comment(1).replace(
+        "<wp:comment_author_url></wp:comment_author_url>",
+        f"<wp:comment_author_url><![CDATA[{url}]]></wp:comment_author_url>",
+    )
+    run_import(runner, wxr_file(tmp_path, comment))
+    assert comments_by_source(app)["1"].author_website == (url if kept else None)
 
 
 def test_a_recent_comment_keeps_its_ip_for_moderators(app, article, runner, tmp_path):

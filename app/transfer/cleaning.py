@@ -12,14 +12,16 @@ import ipaddress
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 
 from app.comments.forms import MAX_EMAIL, MAX_NAME, MAX_WEBSITE
-from app.models import CommentStatus
-from app.shared.validators import hidden_characters
+from app.models import CommentStatus, utcnow
+from app.shared.validators import BIDI_CONTROLS, hidden_characters
 from app.transfer.html_text import html_to_text
 from app.transfer.records import SourceComment
 
@@ -57,7 +59,9 @@ def prepare(comment: SourceComment) -> CleanComment | str:
         return f"unknown status {comment.raw_status[:30]!r}"
     if comment.created_at is None:
         return "no readable date"
-    body = html_to_text(comment.html)
+    if comment.created_at > utcnow() + timedelta(days=1):
+        return "dated in the future"
+    body = _visible(html_to_text(comment.html))
     if not body and comment.status is not CommentStatus.TRASH:
         return "no text"
     status = comment.status
@@ -65,7 +69,9 @@ def prepare(comment: SourceComment) -> CleanComment | str:
         source_id=comment.source_id,
         parent_id=comment.parent_id if _valid_parent(comment) else None,
         name=clean_name(comment.author_name),
-        email=clean_email(comment.author_email),
+        email=clean_email(
+            comment.author_email, current_app.config.get("EMAIL_TEST_ENVIRONMENT", False)
+        ),
         website=clean_website(comment.author_url),
         ip=clean_ip(comment.author_ip),
         created_at=comment.created_at,
@@ -87,6 +93,15 @@ def _valid_parent(comment: SourceComment) -> bool:
     return bool(parent) and _SOURCE_ID.fullmatch(parent) and parent != comment.source_id
 
 
+def _visible(text: str) -> str:
+    """The text without controls and the bidirectional overrides (which a reader's own
+    comment may not hold either: they make a link show one address and lead to another).
+    """
+    hidden = set(hidden_characters(text, allow_joiners=True, newlines=True))
+    hidden &= BIDI_CONTROLS | {c for c in hidden if unicodedata.category(c) == "Cc"}
+    return "".join(char for char in text if char not in hidden).strip() if hidden else text
+
+
 def clean_name(name: str) -> str:
     """The name without hidden characters or runs of spaces, at most MAX_NAME long."""
     hidden = set(hidden_characters(name, allow_joiners=True))
@@ -96,35 +111,47 @@ def clean_name(name: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def clean_email(email: str) -> str:
-    """The normalised address, or "" when there is none or it is not valid."""
+def clean_email(email: str, test_environment: bool = False) -> str:
+    """The address normalised as the comment form does, or "" when there is none or it
+    is not valid (deliverability is not checked: the file is history)."""
     email = email.strip()
     if not email or len(email) > MAX_EMAIL or hidden_characters(email):
         return ""
     try:
-        return validate_email(email, check_deliverability=False).normalized
+        normalised = validate_email(
+            email, check_deliverability=False, test_environment=test_environment
+        ).normalized
     except EmailNotValidError:
         return ""
+    return normalised if len(normalised) <= MAX_EMAIL else ""
 
 
 def clean_website(url: str) -> str | None:
-    """An http(s) address of at most MAX_WEBSITE characters, without spaces; or None."""
+    """An http(s) address the comment form would take (a host with a dot, no user name
+    or password, a numeric port, no spaces, at most MAX_WEBSITE characters); or None."""
     url = url.strip()
-    if (
-        not url
-        or len(url) > MAX_WEBSITE
-        or not url.lower().startswith(("http://", "https://"))
-        or _SPACES.search(url)
-        or hidden_characters(url)
-        or len(url.split("://", 1)[1].split("/", 1)[0]) == 0
-    ):
+    if not url or len(url) > MAX_WEBSITE or _SPACES.search(url) or hidden_characters(url):
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or parts.username or parts.password:
+        return None
+    if "." not in host and host != "localhost":
         return None
     return url
 
 
 def clean_ip(ip: str) -> str | None:
-    """The IP address in its usual form, or None when the field holds none."""
+    """The IP address in its usual form, or None when the field holds none (a scoped
+    IPv6 address such as fe80::1%eth0 is no client address either)."""
     try:
-        return str(ipaddress.ip_address(ip.strip()))
+        address = ipaddress.ip_address(ip.strip())
     except ValueError:
         return None
+    if getattr(address, "scope_id", None):
+        return None
+    return str(address)
