@@ -1,4 +1,5 @@
-"""``flask comments import-wxr``: comments brought in from WordPress (and Disqus)."""
+"""``flask comments import-wxr`` and ``import-disqus``: comments brought in from
+WordPress and Disqus exports (one importer, one reader per format)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.transfer import wxr
+from app.transfer import disqus, wxr
 from app.transfer.importer import import_comments
 from app.transfer.records import TransferError
 
 MAP_HELP = (
     "Send the comments of the post POST (its name or id there, or its link) to the page "
     "at PAGE_PATH, such as /back-spasms/heat/. Repeat for more posts."
+)
+THREAD_MAP_HELP = (
+    "Send the comments of the thread THREAD (its Disqus id, its identifier, or its link) "
+    "to the page at PAGE_PATH, such as /back-spasms/heat/. Repeat for more threads."
 )
 
 
@@ -37,10 +42,23 @@ def _run_import(read, maps: tuple[str, ...], dry_run: bool) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--map", "maps", multiple=True, metavar="POST=PAGE_PATH", help=MAP_HELP)
 @click.option("--dry-run", is_flag=True, help="Print what would be imported; write nothing.")
-@with_appcontext
+@with_appcontext  # added to an AppGroup with add_command, so not wrapped by it
 def import_wxr(path: Path, maps: tuple[str, ...], dry_run: bool) -> None:
     """Import the comments of a WordPress export (Tools > Export, a WXR file).
 
     Safe to run again: comments imported before are recognised and left as they are.
     """
     _run_import(lambda: wxr.read(path), maps, dry_run)
+
+
+@click.command("import-disqus")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--map", "maps", multiple=True, metavar="THREAD=PAGE_PATH", help=THREAD_MAP_HELP)
+@click.option("--dry-run", is_flag=True, help="Print what would be imported; write nothing.")
+@with_appcontext  # added to an AppGroup with add_command, so not wrapped by it
+def import_disqus(path: Path, maps: tuple[str, ...], dry_run: bool) -> None:
+    """Import the comments of a Disqus export (the XML file, unpacked from its .gz).
+
+    Safe to run again: comments imported before are recognised and left as they are.
+    """
+    _run_import(lambda: disqus.read(path), maps, dry_run)

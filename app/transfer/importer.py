@@ -58,6 +58,7 @@ class ImportReport:
 
     system: str = ""
     site: str = ""
+    post_word: str = "post"  # what the file calls a page with comments
     dry_run: bool = False
     # Per page path, the new comments by status.
     pages: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
@@ -94,7 +95,11 @@ class ImportReport:
         for reason, count in sorted(self.skipped.items()):
             out.append(f"Skipped, {reason}: {count}")
         if self.unmatched:
-            out.append("Posts that match no page (skipped; use --map POST=PAGE_PATH):")
+            word = self.post_word
+            out.append(
+                f"{word.capitalize()}s that match no page (skipped; use --map "
+                f"{word.upper()}=PAGE_PATH):"
+            )
             for item in self.unmatched:
                 ids = ", ".join(item.post.ids) or item.post.key
                 out.append(
@@ -102,7 +107,7 @@ class ImportReport:
                     f"comment(s); {item.why}"
                 )
         for name in self.unused_maps:
-            out.append(f"--map {name}: no post of the file has this name or id")
+            out.append(f"--map {name}: no {self.post_word} of the file has this name or id")
         out.append(f"{verb} {self.imported} comment(s).")
         return out
 
@@ -155,7 +160,7 @@ def _own_site() -> str:
 
 def _plan(records: Iterable[Record], index: PageIndex, report: ImportReport) -> _Plan:
     site, records = _records(records)
-    report.system, report.site = site.system, site.site
+    report.system, report.site, report.post_word = site.system, site.site, site.post_word
     if site.site == _own_site():
         raise TransferError(
             f"This file was exported from this site ({site.site}): importing it would "

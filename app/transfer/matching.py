@@ -63,7 +63,9 @@ class PageIndex:
                     index.by_path[normal_path(path)[len(root) :]] = match
                 index.by_slug[slug.lower()].append(match)
         for item in maps:
-            post, sep, path = item.partition("=")
+            # The last "=": a page path never holds one, a post's link or id may
+            # ("https://example.com/?p=12", Disqus's "12 https://example.com/?p=12").
+            post, sep, path = item.rpartition("=")
             if not sep or not post.strip() or not path.strip():
                 raise TransferError(f"--map {item!r}: write it as POST=PAGE_PATH.")
             match = index.by_path.get(normal_path(path))

@@ -27,11 +27,13 @@ class SourceSite:
 
     ``site`` identifies it for good ("https://example.com" for WordPress,
     "disqus:SHORTNAME" for Disqus): with each comment's own id it makes the import
-    idempotent.  ``system`` names the software, for messages ("WordPress").
+    idempotent.  ``system`` names the software, and ``post_word`` what it calls a page
+    with comments ("post", "thread"), for messages.
     """
 
     site: str
     system: str
+    post_word: str = "post"
 
 
 @dataclass(frozen=True)

@@ -134,9 +134,11 @@ def read(path: Path) -> Iterator[Record]:
     for event, element in events(path):
         if event == "start":
             if not stack and element.tag != "rss":
+                hint = " It looks like a Disqus export: use `flask comments import-disqus`."
                 raise TransferError(
                     f"{path} is not a WordPress export (WXR): its first element is "
                     f"<{local(element.tag)}>, not <rss>."
+                    + (hint if local(element.tag) == "disqus" else "")
                 )
             if element.tag == "item" and not site_sent:
                 yield _site(path, channel)

@@ -12,11 +12,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError
+from xml.parsers.expat import errors
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from app.transfer.records import TransferError
+
+GZIP_MAGIC = b"\x1f\x8b"  # how a gzip file starts (Disqus sends its export gzipped)
+# What expat says when the input stops before the document does: an element, a tag or
+# a CDATA section left open.
+ENDS_EARLY = frozenset(
+    errors.codes[message]
+    for message in (
+        errors.XML_ERROR_NO_ELEMENTS,
+        errors.XML_ERROR_UNCLOSED_TOKEN,
+        errors.XML_ERROR_UNCLOSED_CDATA_SECTION,
+    )
+)
 
 
 def local(tag: str) -> str:
@@ -27,13 +40,17 @@ def local(tag: str) -> str:
 def events(path: Path) -> Iterator[tuple[str, Element]]:
     """Yield ``("start" | "end", element)`` for the file at ``path``.
 
-    :raise TransferError: for a file that cannot be opened, is not well-formed XML, is
-        truncated, or declares a DTD or entities.
+    :raise TransferError: for a file that cannot be opened, is still gzipped, is not
+        well-formed XML, is truncated, or declares a DTD or entities.
     """
     try:
         source = open(path, "rb")  # noqa: SIM115 (closed below, also when abandoned)
     except OSError as exc:
         raise TransferError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    if source.read(2) == GZIP_MAGIC:
+        source.close()
+        raise TransferError(f"{path} is compressed (gzip): unpack it first (gunzip {path}).")
+    source.seek(0)
     try:
         parser = iterparse(
             source,
@@ -50,7 +67,7 @@ def events(path: Path) -> Iterator[tuple[str, Element]]:
         ) from None
     except ParseError as exc:
         line, column = exc.position
-        reason = "it ends early (truncated?)" if "no element found" in str(exc) else str(exc)
+        reason = "it ends early (truncated?)" if exc.code in ENDS_EARLY else str(exc)
         raise TransferError(
             f"{path} is not well-formed XML at line {line}, column {column}: {reason}."
         ) from None
