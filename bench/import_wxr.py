@@ -136,6 +136,7 @@ class Expected:
     comments: int = 0  # <wp:comment> elements, whatever their kind or page
     importable: int = 0  # comments on the real pages that the importer takes
     replies: int = 0  # of those, the ones with a parent in the file
+    replies_first: int = 0  # of those, the ones listed before their parent
     skipped: Counter = field(default_factory=Counter)  # pingbacks, trackbacks
     unmatched: int = 0  # comments on a post that matches no page
     statuses: Counter = field(default_factory=Counter)
@@ -147,6 +148,7 @@ class Expected:
             "comments": self.comments,
             "importable": self.importable,
             "replies": self.replies,
+            "replies_listed_before_parent": self.replies_first,
             "skipped": dict(self.skipped),
             "unmatched": self.unmatched,
             "statuses": dict(self.statuses),
@@ -266,7 +268,11 @@ class Writer:
         # WordPress lists a post's comments in no promised order (imports, merges and
         # edits shuffle them): here about half the replies come before their parents.
         rng.shuffle(block)
+        listed: set[int] = set()
         for comment_id, parent, _depth, kind, status in block:
+            if counted and parent is not None and parent not in listed:
+                self.expected.replies_first += 1
+            listed.add(comment_id)
             self._comment(comment_id, parent, kind, status)
 
     def _kind_and_status(self, top_level: bool) -> tuple[str, str]:
