@@ -17,7 +17,7 @@ serve: export RELIEF_CONFIG ?= production
 serve: migrate content  ## Production: gunicorn with gunicorn.conf.py (needs SECRET_KEY, EMAIL_ENCRYPTION_KEYS, SITE_URL)
 	$(BIN)/gunicorn -c gunicorn.conf.py "app:create_app()"
 
-bench: install  ## The benchmark (about 10 minutes): Relief vs a Flask hello-world and Isso
+bench: install  ## The benchmark (about 12 minutes): Relief vs a Flask hello-world and Isso, then a 100,000-comment WXR import
 	$(BIN)/python bench/run.py
 
 bench-smoke: install  ## The benchmark in miniature (about a minute), as CI runs it

@@ -5,11 +5,16 @@ concurrency for BENCH_ROUNDS rounds of BENCH_DURATION seconds, and reports the m
 requests per second, p50 and p99.  Writes bench/results/<date>.json and prints a
 Markdown table.  Bounded in time: about 8 scenarios x 2 concurrencies x 3 rounds x 10 s.
 
+Then, with every server stopped, the import scenario (bench/import_wxr.py): a generated
+WordPress export of 100,000 comments imported by ``flask comments import-wxr`` into a
+fresh database, timed, its peak memory measured, checked, and imported again.
+
 `make bench-smoke` (BENCH_SMOKE=1) is the same run made small enough for CI: 1,000
-comments, one round of 2 s at one concurrency, results under bench/results/smoke/
-(ignored by git).  Either mode exits non-zero when a scenario fails to run or answers
-wrongly, when any server answers 5xx, or when a comment answered with a redirect is
-missing from the database.
+comments, one round of 2 s at one concurrency, an import of 2,000 comments, results
+under bench/results/smoke/ (ignored by git).  Either mode exits non-zero when a scenario
+fails to run or answers wrongly, when any server answers 5xx, when a comment answered
+with a redirect is missing from the database, or when the import fails or stores what
+the file does not say (its time and memory targets are reported, not enforced).
 
 Isso is installed by this script into bench/.venv-isso (ignored by git), never into
 the app's environment.  If it cannot be installed, the full run stops with the reason;
@@ -239,12 +244,17 @@ def relief_env(work: Path, port: int) -> dict:
     }
 
 
-def prepare_relief(env: dict) -> dict:
+def prepare_database(env: dict) -> None:
+    """Migrate ``env``'s database and load the content into it, as `make run` does."""
     flask = [str(BIN / "flask"), "--app", "app"]
     for command in (["db", "upgrade"], ["content", "load"]):
         out = subprocess.run([*flask, *command], cwd=ROOT, env=env, capture_output=True)
         if out.returncode:
             sys.exit(f"flask {' '.join(command)} failed:\n{out.stderr.decode(errors='replace')}")
+
+
+def prepare_relief(env: dict) -> dict:
+    prepare_database(env)
     script = (
         "import json; from app import create_app; from bench.seed import seed\n"
         "app = create_app()\n"
@@ -641,7 +651,14 @@ def main() -> None:
         for server in servers:
             server.stop()
 
-    report = table(scenarios, cpus)
+    # The import scenario runs once every server has stopped, so that it has the
+    # machine to itself, as an import done before the site opens would.
+    from bench import import_wxr  # not at the top: it imports this module's helpers
+
+    (work / "import").mkdir()
+    imported = import_wxr.run(work / "import")
+    failures += imported["failures"]
+    report = table(scenarios, cpus) + "\n\n" + import_wxr.table(imported)
     print()
     print(report)
     print()
@@ -666,6 +683,7 @@ def main() -> None:
         "checks": check,
         "failures": failures,
         "scenarios": {s.key: {"title": s.title, "results": s.results} for s in scenarios},
+        "wxr_import": imported,
         "table": report,
     }
     say(f"wrote {write_results(results).relative_to(ROOT)}")

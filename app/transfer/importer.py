@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import insert, inspect, select, update
 
 from app.comments import policy
 from app.comments.privacy import CLI_ACTOR, anonymise_ip
@@ -286,7 +286,7 @@ def _write(records: Iterable[Record], plan: _Plan) -> None:
     ids = {source_id: row[0] for source_id, row in plan.existing.items()}
     written = 0
     with write_transaction():
-        batch: list[Comment] = []
+        batch: list[dict] = []
         for record in records:
             if not isinstance(record, SourceComment) or record.post_key not in plan.pages:
                 continue
@@ -296,13 +296,14 @@ def _write(records: Iterable[Record], plan: _Plan) -> None:
             if prepared.source_id in ids:
                 continue  # listed twice: the first one was taken
             row = _row(prepared, plan.pages[record.post_key].key, plan, ip_cutoff, flags)
-            batch.append(row)
-            ids[prepared.source_id] = 0  # taken; its id comes with the batch
+            batch.append(_values(row))
+            ids[prepared.source_id] = 0  # taken; its id is read once all are written
             if len(batch) >= BATCH:
-                written += _flush(batch, ids)
-        written += _flush(batch, ids)
+                written += _flush(batch)
+        written += _flush(batch)
         if written != plan.count:
             raise TransferError("The file changed while it was being imported: nothing written.")
+        _read_ids(plan.site, ids)
         _link_threads(plan, ids)
         touch_pages({match.key for match in plan.pages.values()}, now)
         db.session.add(
@@ -337,23 +338,48 @@ def _row(comment: CleanComment, page: PageKey, plan: _Plan, ip_cutoff: datetime,
     row.status_before_trash = comment.status_before_trash
     row.source_site = plan.site.site
     row.source_id = comment.source_id
-    if comment.status is CommentStatus.PENDING:
-        row.red_flags = "\n".join(flags.find(comment.body))
+    # Set on every row (empty unless held), so that every row has the same columns.
+    row.red_flags = (
+        "\n".join(flags.find(comment.body)) if comment.status is CommentStatus.PENDING else ""
+    )
     return row
 
 
-def _flush(batch: list[Comment], ids: dict[str, int]) -> int:
-    """Insert a batch; record the new ids; let go of the rows."""
+def _values(row: Comment) -> dict:
+    """The column values ``build_comment`` and ``_row`` gave a new row, by attribute name."""
+    state = inspect(row)
+    return {
+        attr.key: state.dict[attr.key]
+        for attr in state.mapper.column_attrs
+        if attr.key in state.dict
+    }
+
+
+def _flush(batch: list[dict]) -> int:
+    """Insert a batch of rows in one statement; let go of them.
+
+    An INSERT without RETURNING: the ORM's unit of work would fetch each new id with a
+    statement of its own (SQLite cannot say in which order a multi-row insert made
+    them), one round trip per comment; the ids are read back by source id instead.
+    Every row sets the same columns, and none set to None has a default, so writing
+    NULLs (``render_nulls``) stores what the unit of work would and keeps one batch.
+    """
     if not batch:
         return 0
-    db.session.add_all(batch)
-    db.session.flush()
-    for row in batch:
-        ids[row.source_id] = row.id
+    db.session.execute(insert(Comment).execution_options(render_nulls=True), batch)
     count = len(batch)
-    db.session.expunge_all()
     batch.clear()
     return count
+
+
+def _read_ids(site: SourceSite, ids: dict[str, int]) -> None:
+    """Record the id here of every comment imported from ``site``, by its source id.
+
+    Read in chunks (``yield_per``), so that 100,000 rows never sit in memory at once.
+    """
+    query = select(Comment.source_id, Comment.id).where(Comment.source_site == site.site)
+    for source_id, comment_id in db.session.execute(query.execution_options(yield_per=BATCH)):
+        ids[source_id] = comment_id
 
 
 def _link_threads(plan: _Plan, ids: dict[str, int]) -> None:
