@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from app.transfer import wxr
 from app.transfer.importer import import_comments
@@ -36,6 +37,7 @@ def _run_import(read, maps: tuple[str, ...], dry_run: bool) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--map", "maps", multiple=True, metavar="POST=PAGE_PATH", help=MAP_HELP)
 @click.option("--dry-run", is_flag=True, help="Print what would be imported; write nothing.")
+@with_appcontext
 def import_wxr(path: Path, maps: tuple[str, ...], dry_run: bool) -> None:
     """Import the comments of a WordPress export (Tools > Export, a WXR file).
 
