@@ -12,8 +12,8 @@ Choices, where Relief and WordPress differ:
 - A comment's text is Relief's plain text, HTML-escaped: WordPress stores comments as
   (filtered) HTML, so a reader's literal "<b>" stays literal there; newlines are kept
   (WordPress makes paragraphs of them on display).  Its author's name is escaped too,
-  as WordPress stores names ("Tom &amp; Jerry"; its importer would strip "<3>" from a
-  raw one); page titles likewise.
+  as WordPress stores names ("Tom &amp; Jerry"; its importer would strip a raw
+  "<Jerry>" as a tag); page titles likewise.
 - Tombstones (comments deleted for good but kept for their replies: no name, no text)
   are left out.  A reply to one points at the tombstone's own parent, the nearest
   ancestor that is not a tombstone, when that comment is in the file; otherwise it
@@ -26,10 +26,15 @@ Choices, where Relief and WordPress differ:
   its trash of comments trashed more than 30 days before, and Relief does not know
   when a comment was trashed.
 - Spam is left out unless asked for, as WordPress's exporter leaves it out.
+- A site reply is an ordinary comment there (``comment_user_id`` 0) by the moderator's
+  name and email: WordPress's users are not Relief's moderators.
+- ``wp:comment_id`` is Relief's id.  WordPress's importer links a reply only to a
+  parent with a smaller id; Relief numbers comments as they arrive, so that holds,
+  except for comments Relief itself imported from a file listing replies first.
 
 Everything is read in one transaction (a consistent snapshot), page by page; each
-page's comments are streamed in batches, so memory holds one batch of comments and
-the page's ids, never all the comments at once.
+page's comments are streamed in batches with their parent's standing joined, so
+memory holds one batch of comments, never all of them.
 """
 
 from __future__ import annotations
@@ -357,8 +362,9 @@ def _below_tombstones(page: PageKey, statuses: frozenset[CommentStatus]) -> dict
             ancestor = tombstones[ancestor]
         nearest[tombstone] = None if ancestor in seen else ancestor
     candidates = {a for a in nearest.values() if a is not None}
-    in_file = (
-        set(
+    in_file: set[int] = set()
+    if candidates:
+        in_file.update(
             db.session.scalars(
                 select(Comment.id).where(
                     Comment.id.in_(candidates),
@@ -368,9 +374,6 @@ def _below_tombstones(page: PageKey, statuses: frozenset[CommentStatus]) -> dict
                 )
             )
         )
-        if candidates
-        else set()
-    )
     return {t: a if a in in_file else 0 for t, a in nearest.items()}
 
 
