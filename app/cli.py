@@ -73,7 +73,7 @@ def init_app(app: Flask) -> None:
     from app.comments.commands import comments_cli, keys_cli
     from app.content.commands import content_cli
     from app.moderation.commands import moderation_cli, set_notify
-    from app.transfer.commands import import_disqus, import_wxr
+    from app.transfer.commands import export_wxr_command, import_disqus, import_wxr
 
     app.cli.add_command(content_cli)
     moderators_cli.add_command(set_notify)
@@ -81,6 +81,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(moderation_cli)
     comments_cli.add_command(import_wxr)
     comments_cli.add_command(import_disqus)
+    comments_cli.add_command(export_wxr_command)
     app.cli.add_command(comments_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(mail_cli)

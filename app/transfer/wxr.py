@@ -12,6 +12,7 @@ that item's own fields have all been read, whatever their order.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,7 +90,8 @@ def _comment(element: Element, post_key: str) -> SourceComment:
         source_id=fields.get("comment_id", "").strip(),
         parent_id=None if parent in ("", "0") else parent,
         kind=fields.get("comment_type", "").strip() or "comment",
-        author_name=fields.get("comment_author", ""),
+        # WordPress stores names HTML-escaped ("Tom &amp; Jerry"), unlike emails and URLs.
+        author_name=html.unescape(fields.get("comment_author", "")),
         author_email=fields.get("comment_author_email", ""),
         author_url=fields.get("comment_author_url", ""),
         author_ip=fields.get("comment_author_IP", ""),
