@@ -13,7 +13,8 @@ from app import crypto
 from app.comments import privacy
 
 comments_cli = AppGroup(
-    "comments", help="Commenters' data (retention, export, erasure); WordPress and Disqus imports."
+    "comments",
+    help="Commenters' data (retention, export, erasure); moving from and to WordPress, Disqus.",
 )
 keys_cli = AppGroup("keys", help="Keys that encrypt commenter emails at rest.")
 
