@@ -61,15 +61,16 @@ def _flag(element: Element, name: str, default: bool) -> bool | None:
 def parse_date(value: str) -> datetime | None:
     """Return a Disqus date ("2013-01-01T12:00:00Z") as UTC, or None if unreadable.
 
-    A date without an offset is UTC, as Disqus means it.
+    A date without an offset is UTC, as Disqus means it.  One that is in UTC before
+    year 1 or after year 9999 ("0001-01-01T00:00:00+01:00") is unreadable too.
     """
     try:
         parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def page_name(link: str) -> str:
