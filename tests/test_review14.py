@@ -9,6 +9,7 @@ traceback, never half an import.
 from __future__ import annotations
 
 from tests.test_import_disqus import HEAD, import_disqus, post
+from tests.test_import_wxr import comment_count, page_state, run_import, wp_comment, wxr_file
 
 
 def test_a_disqus_date_beyond_the_calendar_is_unreadable_not_a_crash(
@@ -28,3 +29,20 @@ def test_a_disqus_date_beyond_the_calendar_is_unreadable_not_a_crash(
     assert result.exit_code == 0, result.output
     assert "Skipped, no readable date: 2" in result.output
     assert "Imported 1 comment(s)." in result.output
+
+
+def test_an_encoding_the_reader_cannot_decode_is_refused_with_the_reason(
+    app, article, runner, tmp_path
+):
+    state = page_state(app)
+    for encoding in ("UTF-7", "shift_jis", "x-made-up"):
+        path = wxr_file(tmp_path, wp_comment(1))
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace('encoding="UTF-8"', f'encoding="{encoding}"'), "utf-8")
+        for command in (run_import, import_disqus):
+            result = command(runner, path)
+            assert result.exit_code == 1, result.output
+            assert "declares an encoding that cannot be read" in result.output
+            assert "Nothing was imported." in result.output
+    assert comment_count(app) == 0
+    assert page_state(app) == state

@@ -40,8 +40,9 @@ def local(tag: str) -> str:
 def events(path: Path) -> Iterator[tuple[str, Element]]:
     """Yield ``("start" | "end", element)`` for the file at ``path``.
 
-    :raise TransferError: for a file that cannot be opened, is still gzipped, is not
-        well-formed XML, is truncated, or declares a DTD or entities.
+    :raise TransferError: for a file that cannot be opened, is still gzipped, declares
+        an encoding that cannot be read, is not well-formed XML, is truncated, or
+        declares a DTD or entities.
     """
     try:
         source = open(path, "rb")  # noqa: SIM115 (closed below, also when abandoned)
@@ -64,6 +65,12 @@ def events(path: Path) -> Iterator[tuple[str, Element]]:
         raise TransferError(
             f"{path} declares a DTD or entities ({type(exc).__name__}), which an export "
             "never does: refused, nothing was read from disk or network."
+        ) from None
+    except (ValueError, LookupError) as exc:
+        # expat reads only single-byte encodings besides UTF-8 and UTF-16; the name in
+        # the XML declaration may be one Python does not even know.
+        raise TransferError(
+            f"{path} declares an encoding that cannot be read ({exc}): save it as UTF-8."
         ) from None
     except ParseError as exc:
         line, column = exc.position
