@@ -46,3 +46,13 @@ def test_an_encoding_the_reader_cannot_decode_is_refused_with_the_reason(
             assert "Nothing was imported." in result.output
     assert comment_count(app) == 0
     assert page_state(app) == state
+
+
+def test_a_site_address_longer_than_the_database_keeps_is_refused(app, article, runner, tmp_path):
+    """source_site is VARCHAR(200): PostgreSQL would refuse the rows mid-import."""
+    site = "https://old.example/" + "blog/" * 40
+    result = run_import(runner, wxr_file(tmp_path, wp_comment(1), site=site))
+    assert result.exit_code == 1, result.output
+    assert "its site address (<wp:base_site_url>) is longer than 200 characters" in result.output
+    assert "Nothing was imported." in result.output
+    assert comment_count(app) == 0

@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element
 
-from app.models import CommentStatus
+from app.models import Comment, CommentStatus
 from app.transfer.records import Record, SourceComment, SourcePost, SourceSite, TransferError
 from app.transfer.xmlstream import events, local, text_of
 
@@ -34,6 +34,7 @@ STATUSES = {
     "post-trashed": CommentStatus.TRASH,
 }
 NO_DATE = "0000-00-00 00:00:00"
+MAX_SITE = Comment.__table__.c.source_site.type.length  # what the database keeps
 
 
 def site_id(url: str) -> str:
@@ -176,4 +177,10 @@ def _site(path: Path, channel: dict[str, str]) -> SourceSite:
     url = channel.get("base_site_url") or channel.get("base_blog_url") or channel.get("link")
     if not url or not urlsplit(url).netloc:
         raise TransferError(f"{path} does not name its site (<wp:base_site_url> is missing).")
-    return SourceSite(site=site_id(url), system="WordPress")
+    site = site_id(url)
+    if len(site) > MAX_SITE:
+        raise TransferError(
+            f"{path}: its site address (<wp:base_site_url>) is longer than {MAX_SITE} "
+            "characters, which no WordPress site has."
+        )
+    return SourceSite(site=site, system="WordPress")
