@@ -8,6 +8,14 @@ traceback, never half an import.
 
 from __future__ import annotations
 
+import sqlite3
+
+import pytest
+
+from app.transfer import wxr
+from app.transfer.importer import import_comments
+from app.transfer.records import TransferError
+from tests.conftest import app_on_fresh_database
 from tests.test_import_disqus import HEAD, import_disqus, post
 from tests.test_import_wxr import comment_count, page_state, run_import, wp_comment, wxr_file
 
@@ -56,3 +64,50 @@ def test_a_site_address_longer_than_the_database_keeps_is_refused(app, article, 
     assert "its site address (<wp:base_site_url>) is longer than 200 characters" in result.output
     assert "Nothing was imported." in result.output
     assert comment_count(app) == 0
+
+
+def test_a_second_import_of_the_same_file_at_the_same_time_stops_cleanly(
+    app, article, runner, tmp_path
+):
+    """Two operators (or a retried cron job) import one file at once: the second planned
+    before the first wrote.  The unique index stops its duplicates; it must say so, not
+    crash, and write nothing."""
+    path = wxr_file(tmp_path, wp_comment(1) + wp_comment(2, parent=1))
+    readings = 0
+
+    def read():
+        nonlocal readings
+        readings += 1
+        if readings == 2:  # between this import's plan and its write, the other one runs
+            with app.app_context():
+                assert "Imported 2 comment(s)." in run_import(runner, path).output
+        return wxr.read(path)
+
+    with (
+        app.test_request_context(),
+        pytest.raises(TransferError, match="imported the same comments meanwhile"),
+    ):
+        import_comments(read)
+    assert comment_count(app) == 2
+    again = run_import(runner, path)
+    assert "Already imported before, left as they are: 2" in again.output
+
+
+def test_an_import_that_waits_too_long_for_the_sqlite_lock_stops_cleanly(tmp_path):
+    """On SQLite a second import waits for the first's write lock only so long."""
+    url = f"sqlite:///{tmp_path / 'locked.sqlite3'}"
+    with app_on_fresh_database(
+        SQLALCHEMY_DATABASE_URI=url, SQLITE_BUSY_TIMEOUT_MS=100, with_article=True
+    ) as app:
+        path = wxr_file(tmp_path, wp_comment(1))
+        other = sqlite3.connect(tmp_path / "locked.sqlite3")
+        other.execute("BEGIN IMMEDIATE")  # the first import, still writing
+        try:
+            result = app.test_cli_runner().invoke(args=["comments", "import-wxr", str(path)])
+        finally:
+            other.rollback()
+            other.close()
+        assert result.exit_code == 1, result.output
+        assert "stayed busy with another write (another import?)" in result.output
+        assert "Nothing was imported." in result.output
+        assert comment_count(app) == 0
