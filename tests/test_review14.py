@@ -9,6 +9,7 @@ traceback, never half an import.
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import pytest
 
@@ -111,3 +112,24 @@ def test_an_import_that_waits_too_long_for_the_sqlite_lock_stops_cleanly(tmp_pat
         assert "stayed busy with another write (another import?)" in result.output
         assert "Nothing was imported." in result.output
         assert comment_count(app) == 0
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<a " * 20_000,  # start tags that never close: 47 s before
+        "<!--" * 20_000,
+        "<![CDATA[x>" * 40_000,
+        " " * 100_000 + "x",  # a run of spaces: the trailing-space pattern backtracked
+    ],
+    ids=["unclosed-tags", "unclosed-comments", "cdata-sections", "spaces"],
+)
+def test_a_comment_made_to_stall_the_html_parser_is_imported_at_once(
+    app, article, runner, tmp_path, html
+):
+    path = tmp_path / "stall.xml"
+    path.write_text(HEAD + post("10", "", html) + "</disqus>\n", encoding="utf-8")
+    started = time.monotonic()
+    result = import_disqus(runner, path)
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - started < 5
