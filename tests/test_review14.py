@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
+import tracemalloc
+from pathlib import Path
 
 import pytest
 
@@ -133,3 +135,50 @@ def test_a_comment_made_to_stall_the_html_parser_is_imported_at_once(
     result = import_disqus(runner, path)
     assert result.exit_code == 0, result.output
     assert time.monotonic() - started < 5
+
+
+def flood(tmp_path, head: str, opening: str, closing: str, count: int = 300_000) -> Path:
+    """A file whose ``count`` empty elements sit between ``opening`` and ``closing``."""
+    path = tmp_path / "flood.xml"
+    with path.open("w", encoding="utf-8") as out:
+        out.write(head + opening)
+        for _ in range(count // 1000):
+            out.write("<x/>" * 1000)
+        out.write(closing)
+    return path
+
+
+WXR_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<rss version="2.0" xmlns:wp="http://wordpress.org/export/1.2/"><channel>'
+    "<wp:wxr_version>1.2</wp:wxr_version><wp:base_site_url>https://x.example</wp:base_site_url>"
+)
+
+
+@pytest.mark.parametrize(
+    ("reader", "head", "opening", "closing"),
+    [
+        ("import-wxr", WXR_HEAD, "</channel>", "</rss>"),  # after the channel
+        ("import-wxr", WXR_HEAD, "<item>", "</item></channel></rss>"),
+        ("import-wxr", WXR_HEAD, "<item><wp:comment>", "</wp:comment></item></channel></rss>"),
+        ("import-wxr", WXR_HEAD, "<item>" + "<x>" * 5, "</x>" * 5 + "</item></channel></rss>"),
+        ("import-disqus", HEAD, '<post dsq:id="9">', "</post></disqus>"),
+        ("import-disqus", HEAD, "<post><message>", "</message></post></disqus>"),
+    ],
+    ids=["wxr-outside", "wxr-item", "wxr-comment", "wxr-deep", "disqus-post", "disqus-message"],
+)
+def test_millions_of_elements_the_reader_keeps_are_refused_not_read_into_memory(
+    app, article, runner, tmp_path, reader, head, opening, closing
+):
+    """300,000 empty elements (1.2 MB) used to take some 30 MB, and so on: a 1 GB file
+    of them would need tens of GB."""
+    path = flood(tmp_path, head, opening, closing)
+    tracemalloc.start()
+    try:
+        result = runner.invoke(args=["comments", reader, str(path), "--dry-run"])
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.exit_code == 1, result.output
+    assert "more than 100,000 elements" in result.output
+    assert peak < 20_000_000, f"peak {peak} bytes"

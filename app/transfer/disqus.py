@@ -26,7 +26,7 @@ from xml.etree.ElementTree import Element
 
 from app.models import CommentStatus
 from app.transfer.records import Record, SourceComment, SourcePost, SourceSite, TransferError
-from app.transfer.xmlstream import events, local, text_of
+from app.transfer.xmlstream import Holding, events, local, text_of
 
 NAMESPACE = "http://disqus.com"
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
@@ -153,8 +153,10 @@ def read(path: Path) -> Iterator[Record]:
     stack: list[Element] = []
     forum = ""
     site_sent = False
+    holding = Holding(path)
     for event, element in events(path):
         if event == "start":
+            holding.take()
             if not stack and element.tag != ROOT:
                 raise TransferError(_not_disqus(path, element))
             stack.append(element)
@@ -170,8 +172,7 @@ def read(path: Path) -> Iterator[Record]:
             record = _thread(element) if element.tag == THREAD else _post(element)
             if record is not None:
                 yield record
-        element.clear()  # read: let go of it and of its children
-        stack[0].remove(element)
+        holding.let_go(stack[0], element)  # read: let go of it and of its children
     if not site_sent:
         yield _site(path, forum)  # categories only: nothing to import, but no error
 

@@ -20,7 +20,7 @@ from xml.etree.ElementTree import Element
 
 from app.models import Comment, CommentStatus
 from app.transfer.records import Record, SourceComment, SourcePost, SourceSite, TransferError
-from app.transfer.xmlstream import events, local, text_of
+from app.transfer.xmlstream import Holding, events, local, text_of
 
 WP_NAMESPACE = "wordpress.org/export/"
 STATUSES = {
@@ -132,8 +132,10 @@ def read(path: Path) -> Iterator[Record]:
     channel: dict[str, str] = {}
     site_sent = False
     items = 0
+    holding = Holding(path)
     for event, element in events(path):
         if event == "start":
+            holding.take()
             if not stack and element.tag != "rss":
                 hint = " It looks like a Disqus export: use `flask comments import-disqus`."
                 raise TransferError(
@@ -152,16 +154,15 @@ def read(path: Path) -> Iterator[Record]:
         parent = stack[-1] if stack else None
         if parent is not None and parent.tag == "channel" and element.tag != "item":
             channel.setdefault(local(element.tag), text_of(element).strip())
-            parent.remove(element)  # the channel's own fields: read, then let go
+            holding.let_go(parent, element)  # the channel's own fields: read, then let go
         elif element.tag == "item":
             yield _post(element, f"item {items}")
-            element.clear()
             if parent is not None:
-                parent.remove(element)
+                holding.let_go(parent, element)
         elif _is_wp(element) and local(element.tag) == "comment" and parent is not None:
             if parent.tag == "item":
                 yield _comment(element, f"item {items}")
-                parent.remove(element)
+                holding.let_go(parent, element)
         elif element.tag == "channel" and not site_sent:
             yield _site(path, channel)
             site_sent = True
