@@ -182,3 +182,16 @@ def test_millions_of_elements_the_reader_keeps_are_refused_not_read_into_memory(
     assert result.exit_code == 1, result.output
     assert "more than 100,000 elements" in result.output
     assert peak < 20_000_000, f"peak {peak} bytes"
+
+
+def test_an_item_inside_an_item_is_refused_not_imported_onto_the_wrong_page(
+    app, article, runner, tmp_path
+):
+    """Both items were numbered by the last one started: the outer post's comments
+    went to the inner post's page and the inner's to the outer's."""
+    inner = "<item><wp:post_name>remedy-2</wp:post_name>" + wp_comment(5) + "</item>"
+    path = wxr_file(tmp_path, wp_comment(1) + inner + wp_comment(2))
+    result = run_import(runner, path)
+    assert result.exit_code == 1, result.output
+    assert "an <item> inside another" in result.output
+    assert comment_count(app) == 0

@@ -132,6 +132,7 @@ def read(path: Path) -> Iterator[Record]:
     channel: dict[str, str] = {}
     site_sent = False
     items = 0
+    open_items = 0
     holding = Holding(path)
     for event, element in events(path):
         if event == "start":
@@ -147,7 +148,12 @@ def read(path: Path) -> Iterator[Record]:
                 yield _site(path, channel)
                 site_sent = True
             if element.tag == "item":
+                if open_items:
+                    raise TransferError(
+                        f"{path} is not a WordPress export (WXR): it has an <item> inside another."
+                    )
                 items += 1
+                open_items += 1
             stack.append(element)
             continue
         stack.pop()
@@ -156,6 +162,7 @@ def read(path: Path) -> Iterator[Record]:
             channel.setdefault(local(element.tag), text_of(element).strip())
             holding.let_go(parent, element)  # the channel's own fields: read, then let go
         elif element.tag == "item":
+            open_items -= 1
             yield _post(element, f"item {items}")
             if parent is not None:
                 holding.let_go(parent, element)
