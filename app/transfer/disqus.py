@@ -26,7 +26,7 @@ from xml.etree.ElementTree import Element
 
 from app.models import CommentStatus
 from app.transfer.records import Record, SourceComment, SourcePost, SourceSite, TransferError
-from app.transfer.xmlstream import events, local, text_of
+from app.transfer.xmlstream import Holding, events, local, text_of
 
 NAMESPACE = "http://disqus.com"
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
@@ -61,15 +61,16 @@ def _flag(element: Element, name: str, default: bool) -> bool | None:
 def parse_date(value: str) -> datetime | None:
     """Return a Disqus date ("2013-01-01T12:00:00Z") as UTC, or None if unreadable.
 
-    A date without an offset is UTC, as Disqus means it.
+    A date without an offset is UTC, as Disqus means it.  One that is in UTC before
+    year 1 or after year 9999 ("0001-01-01T00:00:00+01:00") is unreadable too.
     """
     try:
         parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def page_name(link: str) -> str:
@@ -152,8 +153,10 @@ def read(path: Path) -> Iterator[Record]:
     stack: list[Element] = []
     forum = ""
     site_sent = False
+    holding = Holding(path)
     for event, element in events(path):
         if event == "start":
+            holding.take()
             if not stack and element.tag != ROOT:
                 raise TransferError(_not_disqus(path, element))
             stack.append(element)
@@ -169,8 +172,7 @@ def read(path: Path) -> Iterator[Record]:
             record = _thread(element) if element.tag == THREAD else _post(element)
             if record is not None:
                 yield record
-        element.clear()  # read: let go of it and of its children
-        stack[0].remove(element)
+        holding.let_go(stack[0], element)  # read: let go of it and of its children
     if not site_sent:
         yield _site(path, forum)  # categories only: nothing to import, but no error
 

@@ -24,8 +24,12 @@ BLOCKS = frozenset(
     }
 )  # fmt: skip
 DROPPED = frozenset({"script", "style", "template", "head", "title"})
-_BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
-_TRAILING_SPACE = re.compile(r"[ \t]+\n")
+_BLANK_LINES = re.compile(r"\n\n\n+")
+# A "<" that no ">" closes before the next "<" starts no tag, and "<![" (a CDATA
+# section) none that a comment needs: they are escaped first, as Python's HTMLParser
+# would otherwise scan the rest of the text again from each one (60 kB of "<a " took
+# a minute: a comment could stall an import).
+_UNCLOSED_TAG = re.compile(r"<(?=[^<>]*(?:<|$)|!\[)")
 
 
 class _TextMaker(HTMLParser):
@@ -89,9 +93,11 @@ def _same_address(shown: str, href: str) -> bool:
 def html_to_text(html: str) -> str:
     """Return the plain text of a comment's HTML (see the module's docstring)."""
     maker = _TextMaker()
-    maker.feed(html.replace("\r\n", "\n").replace("\r", "\n"))
+    html = html.replace("\r\n", "\n").replace("\r", "\n")
+    maker.feed(_UNCLOSED_TAG.sub("&lt;", html))
     maker.close()
     text = "".join(maker.parts).replace("\xa0", " ")
-    text = _TRAILING_SPACE.sub("\n", text)
+    # Line by line: a regular expression for trailing spaces backtracks over each run.
+    text = "\n".join(line.rstrip(" \t") for line in text.split("\n"))
     text = _BLANK_LINES.sub("\n\n", text)
     return "\n\n".join(p.strip("\n") for p in text.split("\n\n") if p.strip()).strip()

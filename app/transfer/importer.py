@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import insert, inspect, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.comments import policy
 from app.comments.privacy import CLI_ACTOR, anonymise_ip
@@ -140,7 +141,23 @@ def import_comments(
     report = ImportReport(dry_run=dry_run)
     plan = _plan(read(), index, report)
     if not dry_run and plan.count:
-        _write(read(), plan)
+        try:
+            _write(read(), plan)
+        except IntegrityError:
+            # The unique index on (source site, id): another import of the same site
+            # wrote some of these comments after this one planned.
+            raise TransferError(
+                f"Another import of {plan.site.site} imported the same comments meanwhile: "
+                "this one wrote nothing. Run it again to add any that are left."
+            ) from None
+        except OperationalError as exc:
+            if "database is locked" not in str(exc.orig):
+                raise
+            # SQLite: another writer (another import) held the lock past the busy timeout.
+            raise TransferError(
+                "The database stayed busy with another write (another import?) for longer "
+                "than SQLITE_BUSY_TIMEOUT_MS: nothing written. Run it again once that is done."
+            ) from None
     return report
 
 

@@ -19,9 +19,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element
 
-from app.models import CommentStatus
+from app.models import Comment, CommentStatus
 from app.transfer.records import Record, SourceComment, SourcePost, SourceSite, TransferError
-from app.transfer.xmlstream import events, local, text_of
+from app.transfer.xmlstream import Holding, events, local, text_of
 
 WP_NAMESPACE = "wordpress.org/export/"
 STATUSES = {
@@ -35,6 +35,7 @@ STATUSES = {
     "post-trashed": CommentStatus.TRASH,
 }
 NO_DATE = "0000-00-00 00:00:00"
+MAX_SITE = Comment.__table__.c.source_site.type.length  # what the database keeps
 
 
 def site_id(url: str) -> str:
@@ -133,8 +134,11 @@ def read(path: Path) -> Iterator[Record]:
     channel: dict[str, str] = {}
     site_sent = False
     items = 0
+    open_items = 0
+    holding = Holding(path)
     for event, element in events(path):
         if event == "start":
+            holding.take()
             if not stack and element.tag != "rss":
                 hint = " It looks like a Disqus export: use `flask comments import-disqus`."
                 raise TransferError(
@@ -146,23 +150,28 @@ def read(path: Path) -> Iterator[Record]:
                 yield _site(path, channel)
                 site_sent = True
             if element.tag == "item":
+                if open_items:
+                    raise TransferError(
+                        f"{path} is not a WordPress export (WXR): it has an <item> inside another."
+                    )
                 items += 1
+                open_items += 1
             stack.append(element)
             continue
         stack.pop()
         parent = stack[-1] if stack else None
         if parent is not None and parent.tag == "channel" and element.tag != "item":
             channel.setdefault(local(element.tag), text_of(element).strip())
-            parent.remove(element)  # the channel's own fields: read, then let go
+            holding.let_go(parent, element)  # the channel's own fields: read, then let go
         elif element.tag == "item":
+            open_items -= 1
             yield _post(element, f"item {items}")
-            element.clear()
             if parent is not None:
-                parent.remove(element)
+                holding.let_go(parent, element)
         elif _is_wp(element) and local(element.tag) == "comment" and parent is not None:
             if parent.tag == "item":
                 yield _comment(element, f"item {items}")
-                parent.remove(element)
+                holding.let_go(parent, element)
         elif element.tag == "channel" and not site_sent:
             yield _site(path, channel)
             site_sent = True
@@ -178,4 +187,10 @@ def _site(path: Path, channel: dict[str, str]) -> SourceSite:
     url = channel.get("base_site_url") or channel.get("base_blog_url") or channel.get("link")
     if not url or not urlsplit(url).netloc:
         raise TransferError(f"{path} does not name its site (<wp:base_site_url> is missing).")
-    return SourceSite(site=site_id(url), system="WordPress")
+    site = site_id(url)
+    if len(site) > MAX_SITE:
+        raise TransferError(
+            f"{path}: its site address (<wp:base_site_url>) is longer than {MAX_SITE} "
+            "characters, which no WordPress site has."
+        )
+    return SourceSite(site=site, system="WordPress")

@@ -32,6 +32,40 @@ ENDS_EARLY = frozenset(
 )
 
 
+MAX_HELD = 100_000  # elements a reader may hold at once: a post holds a few dozen
+
+
+class Holding:
+    """Counts the elements of a file that a reader holds: started and not let go.
+
+    A reader lets go of each post and comment once it is read; what it holds besides is
+    the open elements and the fields of the post being read.  A file that would make it
+    hold more (millions of elements outside the posts, or inside one) is refused when
+    the count passes MAX_HELD, instead of being read into memory.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+
+    def take(self) -> None:
+        """Count an element that has started.
+
+        :raise TransferError: when that makes more than MAX_HELD.
+        """
+        self.count += 1
+        if self.count > MAX_HELD:
+            raise TransferError(
+                f"{self.path} has more than {MAX_HELD:,} elements outside its posts and "
+                "comments, or inside one of them, which no export has: refused."
+            )
+
+    def let_go(self, parent: Element, element: Element) -> None:
+        """Remove ``element`` (read) from ``parent`` and stop counting it and its children."""
+        self.count -= sum(1 for _ in element.iter())
+        parent.remove(element)
+
+
 def local(tag: str) -> str:
     """Return a tag's name without its namespace ("{http://...}comment" -> "comment")."""
     return tag.rpartition("}")[2]
@@ -40,8 +74,9 @@ def local(tag: str) -> str:
 def events(path: Path) -> Iterator[tuple[str, Element]]:
     """Yield ``("start" | "end", element)`` for the file at ``path``.
 
-    :raise TransferError: for a file that cannot be opened, is still gzipped, is not
-        well-formed XML, is truncated, or declares a DTD or entities.
+    :raise TransferError: for a file that cannot be opened, is still gzipped, declares
+        an encoding that cannot be read, is not well-formed XML, is truncated, or
+        declares a DTD or entities.
     """
     try:
         source = open(path, "rb")  # noqa: SIM115 (closed below, also when abandoned)
@@ -64,6 +99,12 @@ def events(path: Path) -> Iterator[tuple[str, Element]]:
         raise TransferError(
             f"{path} declares a DTD or entities ({type(exc).__name__}), which an export "
             "never does: refused, nothing was read from disk or network."
+        ) from None
+    except (ValueError, LookupError) as exc:
+        # expat reads only single-byte encodings besides UTF-8 and UTF-16; the name in
+        # the XML declaration may be one Python does not even know.
+        raise TransferError(
+            f"{path} declares an encoding that cannot be read ({exc}): save it as UTF-8."
         ) from None
     except ParseError as exc:
         line, column = exc.position
