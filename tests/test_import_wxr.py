@@ -526,3 +526,35 @@ def test_an_imported_address_is_found_by_the_privacy_tools(app, article, runner,
 )
 def test_comment_html_becomes_plain_text(html, text):
     assert html_to_text(html) == text
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "http://backcare.example",
+        "https://www.backcare.example/",
+        "https://BACKCARE.example:443",
+        "http://www.backcare.example:80/",
+    ],
+)
+def test_one_site_however_its_address_is_written(app, article, runner, tmp_path, written):
+    """A site that moved to https, or dropped its www., is still the same source."""
+    run_import(runner, WXR)
+    again = wxr_file(tmp_path, wp_comment(101, text="Ann again"), site=written)
+    result = run_import(runner, again)
+    assert "Already imported before, left as they are: 1" in result.output
+    assert comment_count(app) == 7
+
+
+def test_this_sites_own_export_is_recognised_however_spelled(app, article, runner, tmp_path):
+    own = app.config["SITE_URL"].replace("://", "://www.") + "/"
+    result = run_import(runner, wxr_file(tmp_path, wp_comment(1), site=own))
+    assert result.exit_code == 1
+    assert "exported from this site" in result.output
+
+
+def test_a_comment_longer_than_wordpress_allows_is_skipped(app, article, runner, tmp_path):
+    path = wxr_file(tmp_path, wp_comment(1, text="x" * 65_526) + wp_comment(2, text="ok"))
+    result = run_import(runner, path)
+    assert "Skipped, longer than WordPress allows: 1" in result.output
+    assert set(comments_by_source(app)) == {"2"}

@@ -25,6 +25,9 @@ from app.shared.validators import BIDI_CONTROLS, hidden_characters
 from app.transfer.html_text import html_to_text
 from app.transfer.records import SourceComment
 
+# WordPress's own limit on a comment (its comment_content column holds 65,535 bytes; it
+# refuses longer comments at 65,525 characters): anything longer was never a comment.
+MAX_SOURCE_TEXT = 65_525
 ANONYMOUS = "Anonymous"  # what WordPress shows for a comment without a name
 _SOURCE_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 _SPACES = re.compile(r"\s+")
@@ -61,6 +64,8 @@ def prepare(comment: SourceComment) -> CleanComment | str:
         return "no readable date"
     if comment.created_at > utcnow() + timedelta(days=1):
         return "dated in the future"
+    if len(comment.html) > MAX_SOURCE_TEXT:
+        return "longer than WordPress allows"
     body = _visible(html_to_text(comment.html))
     if not body and comment.status is not CommentStatus.TRASH:
         return "no text"

@@ -39,9 +39,22 @@ MAX_SITE = Comment.__table__.c.source_site.type.length  # what the database keep
 
 
 def site_id(url: str) -> str:
-    """Return the form of a site's address that identifies it ("https://example.com")."""
+    """Return the form of a site's address that identifies it ("https://example.com").
+
+    One site, however its address is written: http or https, with or without "www.",
+    with or without its default port, a final slash.  A site that moved to https (or
+    dropped its "www.") and exports again is still the same source, so its comments are
+    not imported twice; and this site's own export is recognised however it is spelled.
+    """
     parts = urlsplit(url.strip())
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port not in (None, 80, 443):
+        host = f"{host}:{port}"
+    return f"https://{host}{parts.path.rstrip('/')}"
 
 
 def parse_date(value: str) -> datetime | None:
