@@ -77,6 +77,25 @@ def site_origin_of(value: str) -> str:
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
+SQLITE_SYNCHRONOUS_MODES = ("FULL", "NORMAL")
+
+
+def sqlite_synchronous_of(value: object) -> str:
+    """Return SQLITE_SYNCHRONOUS as SQLite spells it (FULL or NORMAL, any case).
+
+    :raise RuntimeError: for anything else (OFF, EXTRA, a number, a typo), saying what
+        each allowed value promises.
+    """
+    mode = value.strip().upper() if isinstance(value, str) else ""
+    if mode not in SQLITE_SYNCHRONOUS_MODES:
+        raise RuntimeError(
+            f"SQLITE_SYNCHRONOUS must be FULL (an acknowledged comment survives a power "
+            f"cut; the default) or NORMAL (it survives a crash of the app, but an OS crash "
+            f"or power cut may lose the last ones), not {value!r}."
+        )
+    return mode
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -88,6 +107,12 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     # Milliseconds a SQLite writer waits for the lock before giving up.
     SQLITE_BUSY_TIMEOUT_MS = _env_int("SQLITE_BUSY_TIMEOUT_MS", 10_000)
+    # What an acknowledged write survives on SQLite (README, "Durability"): FULL syncs
+    # the log at every commit, so a comment answered with "awaiting moderation" survives
+    # a power cut; NORMAL syncs only at checkpoints, so a crash of the process loses
+    # nothing, but an OS crash or power cut may roll back the last commits.  FULL or
+    # NORMAL; anything else refuses to start.
+    SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "FULL")
 
     # Folder of Markdown articles that `flask content load` reads.
     CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", BASE_DIR / "content"))
@@ -119,6 +144,14 @@ class Config:
     TRUSTED_PROXY_HOST = _env_bool("TRUSTED_PROXY_HOST", False)
     # Rendered pages each worker keeps for anonymous readers (0 turns the cache off).
     PAGE_CACHE_SIZE = _env_int("PAGE_CACHE_SIZE", 256)
+    # Seconds a shared cache (nginx's proxy_cache, a CDN) may answer with an anonymous
+    # reader's page before asking again (its s-maxage; browsers always ask again, and
+    # get a 304 while the page is unchanged).  0: caches revalidate every time.
+    PAGE_SHARED_MAX_AGE_SECONDS = _env_int("PAGE_SHARED_MAX_AGE_SECONDS", 10)
+    # The shared page's comment form carries one stamp per this many seconds: each
+    # worker renders a page again when its stamp is this old, so a reader's form is at
+    # most this (plus PAGE_SHARED_MAX_AGE_SECONDS) older than when it was shown.
+    PAGE_STAMP_REFRESH_SECONDS = _env_int("PAGE_STAMP_REFRESH_SECONDS", 60)
     # Requests larger than this are refused with a friendly 413.
     MAX_CONTENT_LENGTH = 64 * 1024
     SESSION_COOKIE_HTTPONLY = True
@@ -324,8 +357,10 @@ class Config:
         """Check what every environment needs, and keep SITE_URL as a bare origin.
 
         :raise RuntimeError: when SITE_URL is missing or not an http(s) origin, or when
-            CONTACT_EMAIL is set to something that is not a plain email address, or
-            when MODERATION_DIGEST_HOUR is not an hour of the day.
+            CONTACT_EMAIL is set to something that is not a plain email address, when
+            the shared page's stamp or lifetime would leave a reader's form too little
+            of COMMENTS_FORM_MAX_AGE_SECONDS, when MODERATION_DIGEST_HOUR is not an
+            hour of the day, or when SQLITE_SYNCHRONOUS is neither FULL nor NORMAL.
         """
         contact = settings.get("CONTACT_EMAIL") or ""
         if contact and not CONTACT_EMAIL_PATTERN.fullmatch(contact):
@@ -341,11 +376,24 @@ class Config:
                 f"https://relief.example.org, but {exc}: every link in moderators' emails, "
                 f"canonical links and the sitemap is built from it."
             ) from None
+        refresh = settings.get("PAGE_STAMP_REFRESH_SECONDS", 60)
+        shared = settings.get("PAGE_SHARED_MAX_AGE_SECONDS", 10)
+        form_age = settings.get("COMMENTS_FORM_MAX_AGE_SECONDS", 3600.0)
+        if refresh < 1 or shared < 0 or refresh + shared > form_age / 4:
+            raise RuntimeError(
+                f"PAGE_STAMP_REFRESH_SECONDS ({refresh}) must be at least 1 and, with "
+                f"PAGE_SHARED_MAX_AGE_SECONDS ({shared}, not negative), at most a quarter of "
+                f"COMMENTS_FORM_MAX_AGE_SECONDS ({form_age}): a shared page's form must "
+                f"leave its reader most of the time the form may take."
+            )
         hour = settings.get("MODERATION_DIGEST_HOUR", 8)
         if not 0 <= hour <= 23:
             raise RuntimeError(
                 f"MODERATION_DIGEST_HOUR must be an hour from 0 to 23 (UTC), not {hour}."
             )
+        settings["SQLITE_SYNCHRONOUS"] = sqlite_synchronous_of(
+            settings.get("SQLITE_SYNCHRONOUS", "FULL")
+        )
 
 
 class DevelopmentConfig(Config):
@@ -372,6 +420,9 @@ class TestConfig(Config):
     MAIL_DRAIN_SECONDS = 0.0
     # Tests look at the counts right after changing comments directly.
     MODERATION_COUNTS_SECONDS = 0.0
+    # Long stamp eras: the requests of one test share one (tests/conftest.py's
+    # steady_era makes sure of it where a test compares pages).
+    PAGE_STAMP_REFRESH_SECONDS = 600
     # email-validator accepts test-only domains such as example.test.
     EMAIL_TEST_ENVIRONMENT = True
 

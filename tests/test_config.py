@@ -63,6 +63,82 @@ def test_sqlite_file_runs_with_foreign_keys_and_wal(tmp_path):
         db.engine.dispose()
 
 
+# --- SQLITE_SYNCHRONOUS: what an acknowledged comment survives ---------------------------
+
+# PRAGMA synchronous reads back as a number: 1 NORMAL, 2 FULL.
+SYNCHRONOUS_LEVELS = {"NORMAL": 1, "FULL": 2}
+
+
+@pytest.mark.parametrize(
+    ("setting", "level"), [("FULL", 2), ("NORMAL", 1), ("normal", 1), (" Full ", 2)]
+)
+def test_sqlite_synchronous_is_in_force_on_every_connection(tmp_path, setting, level):
+    app = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        SQLITE_SYNCHRONOUS=setting,
+    )
+    assert app.config["SQLITE_SYNCHRONOUS"] == setting.strip().upper()
+    with app.app_context():
+        # Two connections open at once: each was set up on its own.
+        with db.engine.connect() as first, db.engine.connect() as second:
+            for connection in (first, second):
+                assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == level
+                assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        db.engine.dispose()
+
+
+def test_sqlite_synchronous_is_full_unless_set(tmp_path):
+    environment = {k: v for k, v in os.environ.items() if k != "SQLITE_SYNCHRONOUS"}
+    out = subprocess.run(
+        [sys.executable, "-c", "from config import Config; print(Config.SQLITE_SYNCHRONOUS)"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "FULL"
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    with app.app_context():
+        level = db.session.execute(text("PRAGMA synchronous")).scalar()
+        db.session.remove()
+        db.engine.dispose()
+    assert level == SYNCHRONOUS_LEVELS[TestConfig.SQLITE_SYNCHRONOUS.strip().upper()]
+
+
+@pytest.mark.parametrize(
+    "setting", ["OFF", "EXTRA", "", "2", "FULL; PRAGMA foreign_keys = OFF", "FULLY", None]
+)
+def test_an_unknown_sqlite_synchronous_refuses_to_start(tmp_path, setting):
+    with pytest.raises(RuntimeError, match=r"SQLITE_SYNCHRONOUS must be FULL .* or NORMAL"):
+        create_app(
+            TestConfig,
+            SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            SQLITE_SYNCHRONOUS=setting,
+        )
+
+
+def test_the_app_refuses_to_start_with_sqlite_synchronous_off(tmp_path):
+    """From the environment, as an operator sets it: the command stops with the reason."""
+    out = subprocess.run(
+        [str(Path(sys.executable).parent / "flask"), "--app", "app", "routes"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "RELIEF_CONFIG": "development",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "SQLITE_SYNCHRONOUS": "OFF",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode != 0
+    assert "SQLITE_SYNCHRONOUS must be FULL" in out.stderr
+    assert not (tmp_path / "db.sqlite3").exists()  # refused before touching the database
+
+
 def test_sqlite_folder_is_created_for_a_fresh_checkout(tmp_path):
     target = tmp_path / "instance" / "nested" / "relief.sqlite3"
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{target}")
