@@ -1,10 +1,11 @@
 """Database engine behaviour that every backend-specific detail hides behind.
 
-SQLite gets foreign keys, WAL, ``synchronous=NORMAL`` and a busy timeout on every
-connection.  Python's sqlite3 module would otherwise open transactions lazily with a
-deferred ``BEGIN``; a transaction that reads and then writes can then fail at once with
-"database is locked".  We take over transaction control so that write transactions can
-start with ``BEGIN IMMEDIATE`` and wait for the lock instead (see ``write_transaction``).
+SQLite gets foreign keys, WAL, ``synchronous`` as SQLITE_SYNCHRONOUS says (FULL unless
+set to NORMAL) and a busy timeout on every connection.  Python's sqlite3 module would
+otherwise open transactions lazily with a deferred ``BEGIN``; a transaction that reads
+and then writes can then fail at once with "database is locked".  We take over
+transaction control so that write transactions can start with ``BEGIN IMMEDIATE`` and
+wait for the lock instead (see ``write_transaction``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from app.extensions import db
+from config import sqlite_synchronous_of
 
 _IMMEDIATE = "relief_begin_immediate"
 
@@ -33,6 +35,8 @@ def configure_engine(app: Flask) -> None:
     if engine.dialect.name != "sqlite":
         return
     busy_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 10_000))
+    # Checked again here (Config.validate already did): it goes into a PRAGMA as is.
+    synchronous = sqlite_synchronous_of(app.config.get("SQLITE_SYNCHRONOUS", "FULL"))
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
@@ -42,7 +46,8 @@ def configure_engine(app: Flask) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
         if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
             cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
+        # In WAL mode NORMAL syncs only at checkpoints; FULL also at every commit.
+        cursor.execute(f"PRAGMA synchronous = {synchronous}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

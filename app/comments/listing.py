@@ -7,11 +7,13 @@ threads, and where a comment's thread appears.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import and_, func, or_, select, union, union_all
+from sqlalchemy import and_, bindparam, func, or_, select, tuple_, union, union_all
 
 from app.extensions import db
 from app.models import Article, Comment, CommentStatus, Remedy
+from app.shared import statements
 from app.shared.pages import PageKey
 
 # A held comment is shown to the browser that sent it (spam looks held to its sender).
@@ -51,25 +53,62 @@ def _visible_root_branches(
     Kept apart (never OR-ed) so that the database never walks the thousands of held or
     spam comments a page may have.
     """
+    on_page = _on_page(page.article_id, page.remedy_id, page.remedy_id is not None)
+    return _root_branches(on_page, sorted(owned) if owned else None, also or None)
+
+
+def _on_page(article, remedy, remedy_page: bool):
+    """Return ``on_page(model, indexed=True)``, the page's condition over a model or an
+    alias, from values or bound parameters.
+
+    ``indexed=False`` spells it so that no index can use it (``article_id + 0``), for
+    the reader's own comments: SQLite, without statistics, would rather walk the page's
+    index through every held comment on the page than take the owner's index.
+    """
+
+    def on_page(model, indexed: bool = True):
+        article_id = model.article_id if indexed else model.article_id + 0
+        return and_(
+            article_id == article,
+            model.remedy_id == remedy if remedy_page else model.remedy_id.is_(None),
+        )
+
+    return on_page
+
+
+def _root_branches(on_page, owned, also) -> tuple:
+    """``_visible_root_branches`` over values or bound parameters: ``on_page`` is from
+    ``_on_page``; ``owned`` and ``also`` are lists, expanding parameters, or None for
+    none."""
     reply = _REPLY
     branches = [
+        # The threads of approved replies.  A reply has both a parent and a thread, and
+        # an approved one keeps its parent (``remove_for_good`` deletes none with live
+        # replies): asking for the parent lets the page's index skip the top-level ones.
         select(reply.root_id).where(
-            page.clause(reply), reply.status == CommentStatus.APPROVED, reply.root_id.is_not(None)
+            on_page(reply),
+            reply.status == CommentStatus.APPROVED,
+            reply.parent_id.is_not(None),
+            reply.root_id.is_not(None),
         )
     ]
-    if owned:
+    if owned is not None:
         branches.append(
             select(reply.id).where(
-                reply.owner_digest.in_(sorted(owned)),
+                reply.owner_digest.in_(owned),
                 reply.status.in_(HELD_FOR_OWNER),
-                page.clause(reply),
+                on_page(reply, indexed=False),
             )
         )
-    if also:
-        branches.append(select(reply.id).where(reply.id.in_(also), page.clause(reply)))
+    if also is not None:
+        branches.append(select(reply.id).where(reply.id.in_(also), on_page(reply)))
     chosen = union(*branches) if len(branches) > 1 else branches[0]
     return (
-        and_(page.clause(), Comment.parent_id.is_(None), Comment.status == CommentStatus.APPROVED),
+        and_(
+            on_page(Comment),
+            Comment.parent_id.is_(None),
+            Comment.status == CommentStatus.APPROVED,
+        ),
         # Driven by the short list alone: its ids are already known to be on this page.
         and_(
             Comment.id.in_(chosen),
@@ -79,11 +118,50 @@ def _visible_root_branches(
     )
 
 
-def _count_roots(page: PageKey, owned: frozenset[str], *extra, also: tuple[int, ...] = ()) -> int:
-    return sum(
-        db.session.scalar(select(func.count()).select_from(Comment).where(branch, *extra)) or 0
-        for branch in _visible_root_branches(page, owned, also)
+def _count_roots(
+    page: PageKey,
+    owned: frozenset[str],
+    *,
+    before: Comment | None = None,
+    also: tuple[int, ...] = (),
+) -> int:
+    """Count the top-level comments a reader sees on a page (only those shown before
+    ``before``'s thread, when given), in one statement built once."""
+    params = {
+        "article": page.article_id,
+        "remedy": page.remedy_id,
+        "owned": sorted(owned),
+        "also": list(also),
+    }
+    if before is not None:
+        params.update(created_at=before.created_at, id=before.id)
+    query = _count_roots_query(page.remedy_id is not None, before is not None)
+    return statements.execute(query, params).scalar_one()
+
+
+@cache
+def _count_roots_query(remedy_page: bool, before: bool):
+    """The statement of ``_count_roots``, per kind of page and whether it counts only the
+    threads before one: the two branches counted apart and added up."""
+    on_page = _on_page(bindparam("article"), bindparam("remedy"), remedy_page)
+    extra = ()
+    if before:
+        # A row comparison, which both databases read as a range of the roots' index.
+        extra = (
+            tuple_(Comment.created_at, Comment.id)
+            < tuple_(
+                bindparam("created_at", type_=Comment.created_at.type),
+                bindparam("id", type_=Comment.id.type),
+            ),
+        )
+    branches = _root_branches(
+        on_page, bindparam("owned", expanding=True), bindparam("also", expanding=True)
     )
+    approved, others = (
+        select(func.count()).select_from(Comment).where(branch, *extra).scalar_subquery()
+        for branch in branches
+    )
+    return select(approved + others)
 
 
 @dataclass
@@ -145,11 +223,18 @@ def list_comments(
     total_roots = _count_roots(page, owned)
     pages = max(1, -(-total_roots // per_page))
     number = min(max(1, number), pages)
-    approved, others = _visible_root_branches(page, owned)
-    candidates = union_all(
-        select(Comment.id, Comment.created_at).where(approved),
-        select(Comment.id, Comment.created_at).where(others),
-    ).subquery()
+    # Each branch is read in order from its index and stops at the rows this page
+    # needs: PostgreSQL would otherwise sort every top-level comment of the page first.
+    needed = number * per_page
+    branches = [
+        select(Comment.id, Comment.created_at)
+        .where(branch)
+        .order_by(Comment.created_at, Comment.id)
+        .limit(needed)
+        .subquery()
+        for branch in _visible_root_branches(page, owned)
+    ]
+    candidates = union_all(*(select(b.c.id, b.c.created_at) for b in branches)).subquery()
     page_ids = (
         select(candidates.c.id)
         .order_by(candidates.c.created_at, candidates.c.id)
@@ -192,7 +277,9 @@ def own_held_count(page: PageKey, owned: frozenset[str]) -> int:
         select(func.count())
         .select_from(Comment)
         .where(
-            page.clause(),
+            _on_page(page.article_id, page.remedy_id, page.remedy_id is not None)(
+                Comment, indexed=False
+            ),
             Comment.owner_digest.in_(sorted(owned)),
             Comment.status.in_(HELD_FOR_OWNER),
         )
@@ -284,13 +371,5 @@ def thread_page_of(comment: Comment, per_page: int, owned: frozenset[str]) -> in
     """Return the page of comments on which ``comment``'s thread appears."""
     root = db.session.get(Comment, comment.root_id) if comment.root_id else comment
     page = PageKey.of(root)
-    earlier = _count_roots(
-        page,
-        owned,
-        or_(
-            Comment.created_at < root.created_at,
-            and_(Comment.created_at == root.created_at, Comment.id < root.id),
-        ),
-        also=(root.id,),
-    )
+    earlier = _count_roots(page, owned, before=root, also=(root.id,))
     return earlier // per_page + 1

@@ -21,6 +21,13 @@ if TYPE_CHECKING:
 # indexable (see ix_comments_questions).
 QUESTION_SQL = "body LIKE '%?%'"
 SITE_REPLY_SQL = "moderator_id IS NOT NULL"
+# Top-level comments, and those of the article page itself (not of a remedy).
+ROOT_SQL = "parent_id IS NULL"
+ARTICLE_ROOT_SQL = "parent_id IS NULL AND remedy_id IS NULL"
+# The comments a moderator can still act on: every tab of the queue reads only these.
+LIVE_SQL = "deleted_at IS NULL"
+# Held comments that need a careful answer (red-flag phrases found): a few among many.
+CAREFUL_SQL = "status = 'pending' AND deleted_at IS NULL AND red_flags <> ''"
 
 
 def _enum(enum_class) -> Enum:
@@ -48,14 +55,37 @@ class Comment(db.Model):
 
     __tablename__ = "comments"
     __table_args__ = (
-        # The public listing: a page's comments by status, oldest first.
+        # A page's comments by status, and which threads have public replies (the
+        # listing's placeholders); recounting a page's approved comments.
+        Index("ix_comments_page_threads", "article_id", "remedy_id", "status", "root_id"),
+        # The public listing's top-level comments, oldest first, read in order and
+        # counted from the index alone: one index for the article page (remedy_id
+        # empty) and one for remedy pages.  Partial, because PostgreSQL does not take
+        # "IS NULL" as fixing a column and would otherwise sort every top-level comment
+        # of a page.  The columns of the condition come last, though always empty
+        # here: SQLite (3.40) reads a partial index alone only when it holds every
+        # column a query names.
         Index(
-            "ix_comments_page_listing",
+            "ix_comments_article_roots",
             "article_id",
-            "remedy_id",
             "status",
-            "parent_id",
             "created_at",
+            "id",
+            "remedy_id",
+            "parent_id",
+            sqlite_where=text(ARTICLE_ROOT_SQL),
+            postgresql_where=text(ARTICLE_ROOT_SQL),
+        ),
+        Index(
+            "ix_comments_remedy_roots",
+            "remedy_id",
+            "article_id",
+            "status",
+            "created_at",
+            "id",
+            "parent_id",
+            sqlite_where=text(ROOT_SQL),
+            postgresql_where=text(ROOT_SQL),
         ),
         Index("ix_comments_thread", "root_id", "status"),
         Index("ix_comments_email_digest", "email_digest", "status"),
@@ -63,8 +93,31 @@ class Comment(db.Model):
         Index("ix_comments_client_net_created", "client_net", "created_at"),
         # "My own held comments": found by the browser's secret, never by a bare id.
         Index("ix_comments_owner_digest", "owner_digest"),
-        # The moderation queue and its tab counts (tombstones have deleted_at set).
-        Index("ix_comments_status_deleted_created", "status", "deleted_at", "created_at"),
+        # The moderation queue in either order, its cursor pages, and its tab counts
+        # from the index alone; tombstones (deleted_at set) left out.  Partial, for
+        # PostgreSQL's sake as above; deleted_at last for SQLite's, as above.
+        Index(
+            "ix_comments_queue",
+            "status",
+            "created_at",
+            "id",
+            "deleted_at",
+            sqlite_where=text(LIVE_SQL),
+            postgresql_where=text(LIVE_SQL),
+        ),
+        # The "needs a careful answer" tab and count, and the top of the pending tab: a
+        # handful of entries.  Queries spell CAREFUL_SQL with literals
+        # (app.moderation.queue), or neither planner can use it; status leads so that
+        # SQLite prefers it to the queue's index without statistics.
+        Index(
+            "ix_comments_careful",
+            "status",
+            "created_at",
+            "id",
+            "deleted_at",
+            sqlite_where=text(CAREFUL_SQL),
+            postgresql_where=text(CAREFUL_SQL),
+        ),
         # Site replies (moderator_id set), which answer readers' questions: only those.
         Index(
             "ix_comments_site_replies",

@@ -22,6 +22,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from app.extensions import db
 from app.models import Article, Comment, CommentStatus, Remedy, utcnow
+from app.moderation.queue import careful_count
 
 # The index's condition (app.models.comments.QUESTION_SQL), as a literal: a bound
 # parameter would hide it from SQLite's planner, which then could not use the partial
@@ -179,9 +180,7 @@ def overview() -> Overview:
 
 
 def _count() -> Overview:
+    # The first entry of the pending tab's index, and a count of a small partial index.
     held = (Comment.status == CommentStatus.PENDING, Comment.deleted_at.is_(None))
     oldest = db.session.scalar(select(func.min(Comment.created_at)).where(*held))
-    red_flagged = db.session.scalar(
-        select(func.count()).select_from(Comment).where(*held, Comment.red_flags != "")
-    )
-    return Overview(oldest, unanswered_count(), red_flagged or 0)
+    return Overview(oldest, unanswered_count(), careful_count())

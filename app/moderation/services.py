@@ -1,26 +1,21 @@
 """Moderation: acting on comments (one, many, or from an email), editing, replying as the
-site, the queue and the audit log.  Every change runs in one write transaction and leaves
-a line in the log.
+site.  Every change runs in one write transaction and leaves a line in the log.  Reading
+the queue is app.moderation.queue's job.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import aliased, joinedload, undefer
+from sqlalchemy import select
 
 from app.comments import reports, subscriptions
 from app.comments.services import build_comment, remove_for_good, touch_pages
-from app.crypto import digest_of
 from app.db import write_transaction
 from app.extensions import db
 from app.models import (
@@ -43,6 +38,7 @@ from app.moderation.actions import (
     ActionNotAllowed,
     next_status,
 )
+from app.moderation.queue import forget_counts
 from app.shared.pages import PageKey
 
 
@@ -585,199 +581,6 @@ def dismiss_reports(comment_id: int, moderator: Moderator) -> str:
 
 
 # --- Reading -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    """What the moderator asked the queue for.
-
-    ``reported``: the "Reported" tab, comments with reports awaiting a decision, in
-    whatever status (``status`` is then ignored).  ``careful``: the "Needs a careful
-    answer" tab, pending comments in which red-flag phrases were found.
-    """
-
-    status: CommentStatus = CommentStatus.PENDING
-    page: PageKey | None = None
-    search: str = ""
-    reported: bool = False
-    careful: bool = False
-    order: QueueOrder = QueueOrder.OLDEST
-
-    @property
-    def tab(self) -> str:
-        """The tab's name in the URL (``?status=``)."""
-        if self.careful:
-            return CAREFUL_TAB
-        return REPORTED_TAB if self.reported else self.status.value
-
-    @property
-    def is_status_tab(self) -> bool:
-        """Whether this is one of the status tabs (not Reported nor Careful)."""
-        return not (self.reported or self.careful)
-
-    @property
-    def seen_status(self) -> CommentStatus | None:
-        """The status every comment of this tab has (None: the tab mixes statuses)."""
-        return None if self.reported else self.status
-
-
-REPORTED_TAB = "reported"
-CAREFUL_TAB = "careful"
-
-
-@dataclass
-class QueuePage:
-    """One page of the queue (shaped like Flask-SQLAlchemy's ``Pagination``)."""
-
-    items: list[Comment]
-    page: int
-    pages: int
-    total: int
-
-
-COUNTS_KEY = "relief.moderation_counts"
-
-
-class TabCounts:
-    """One worker's copy of the queue's tab counts, with the time it was counted."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._value: tuple[float, dict[CommentStatus, int]] | None = None
-
-    def get(self, max_age: float) -> dict[CommentStatus, int] | None:
-        """Return the counts if they are younger than ``max_age`` seconds."""
-        with self._lock:
-            if self._value is not None and time.monotonic() - self._value[0] < max_age:
-                return dict(self._value[1])
-        return None
-
-    def put(self, counts: dict[CommentStatus, int]) -> None:
-        with self._lock:
-            self._value = (time.monotonic(), dict(counts))
-
-    def forget(self) -> None:
-        with self._lock:
-            self._value = None
-
-
-def _tab_counts() -> TabCounts:
-    return current_app.extensions.setdefault(COUNTS_KEY, TabCounts())
-
-
-def status_counts() -> dict[CommentStatus, int]:
-    """Return how many comments each tab holds.
-
-    Counting every comment takes milliseconds with 100,000 stored, so each worker keeps
-    the counts for MODERATION_COUNTS_SECONDS (and drops them after its own actions).
-    """
-    cached = _tab_counts().get(current_app.config["MODERATION_COUNTS_SECONDS"])
-    if cached is not None:
-        return cached
-    rows = db.session.execute(
-        select(Comment.status, func.count())
-        .where(Comment.deleted_at.is_(None))
-        .group_by(Comment.status)
-    )
-    counts = dict.fromkeys(CommentStatus, 0)
-    counts.update({status: count for status, count in rows})
-    _tab_counts().put(counts)
-    return counts
-
-
-def forget_counts() -> None:
-    """Drop this worker's tab counts (after an action, so the moderator sees it)."""
-    _tab_counts().forget()
-
-
-def _like(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _search_clause(term: str):
-    term = term.strip()
-    clauses = [
-        Comment.body.ilike(_like(term), escape="\\"),
-        Comment.author_name.ilike(_like(term), escape="\\"),
-        Comment.ip == term,
-    ]
-    if "@" in term:
-        try:
-            email = validate_email(term, check_deliverability=False, test_environment=True)
-            clauses.append(Comment.email_digest == digest_of(email.normalized))
-        except EmailNotValidError:
-            pass
-    return or_(*clauses)
-
-
-def careful_count() -> int:
-    """Return how many pending comments need a careful answer (red flags found)."""
-    return db.session.scalar(select(func.count()).select_from(Comment).where(*_careful())) or 0
-
-
-def _careful() -> list:
-    return [
-        Comment.status == CommentStatus.PENDING,
-        Comment.deleted_at.is_(None),
-        Comment.red_flags != "",
-    ]
-
-
-def queue(filters: QueueFilter, number: int, per_page: int) -> QueuePage:
-    """Return a page of the queue with pages and parents loaded, in the moderator's
-    order (oldest or newest first); in the pending tab the comments that need a careful
-    answer come first whatever the order.
-
-    Not ``db.paginate``: its count would walk every comment of the tab on each view,
-    where the unfiltered tabs reuse the cached tab counts.
-    """
-    if filters.reported:
-        conditions = list(reports.open_reports_filter())
-    elif filters.careful:
-        conditions = _careful()
-    else:
-        conditions = [Comment.status == filters.status, Comment.deleted_at.is_(None)]
-    if filters.page is not None:
-        conditions.append(filters.page.clause())
-    if filters.search.strip():
-        conditions.append(_search_clause(filters.search))
-    if filters.page is None and not filters.search.strip() and filters.is_status_tab:
-        total = status_counts()[filters.status]
-    else:
-        total = db.session.scalar(select(func.count()).select_from(Comment).where(*conditions))
-        total = total or 0
-    pages = max(1, -(-total // per_page))
-    number = min(max(1, number), pages)
-    parent = aliased(Comment)
-    comments = list(
-        db.session.scalars(
-            select(Comment)
-            .where(*conditions)
-            .options(
-                undefer(Comment.author_email),
-                joinedload(Comment.article),
-                joinedload(Comment.remedy),
-                joinedload(Comment.parent.of_type(parent)),
-            )
-            .order_by(*_queue_order(filters))
-            .limit(per_page)
-            .offset((number - 1) * per_page)
-        )
-    )
-    return QueuePage(comments, number, pages, total)
-
-
-def _queue_order(filters: QueueFilter) -> list:
-    oldest = filters.order is QueueOrder.OLDEST
-    order = [
-        Comment.created_at.asc() if oldest else Comment.created_at.desc(),
-        Comment.id.asc() if oldest else Comment.id.desc(),
-    ]
-    if filters.status is CommentStatus.PENDING and filters.is_status_tab:
-        # Someone who may describe an emergency is not kept waiting behind thank-yous.
-        order.insert(0, (Comment.red_flags == "").asc())
-    return order
 
 
 def set_queue_order(moderator_id: int, order: QueueOrder) -> None:

@@ -24,6 +24,7 @@ from app.content import queries as content
 from app.models import CommentStatus, ModerationAction, QueueOrder
 from app.moderation import audit, history, saved_replies, services
 from app.moderation import preferences as own_preferences
+from app.moderation import queue as the_queue
 from app.moderation.actions import (
     LABELS,
     TRANSITIONS,
@@ -75,7 +76,7 @@ def never_cache(response: Response) -> Response:
 def moderation_context() -> dict:
     """Tab counts for the navigation, and helpers the templates share."""
     return {
-        "status_counts": services.status_counts(),
+        "status_counts": the_queue.status_counts(),
         "CommentStatus": CommentStatus,
         "row_actions": row_actions,
         "action_labels": LABELS,
@@ -93,7 +94,7 @@ def _status_or_none(value: str | None) -> CommentStatus | None:
         return None
 
 
-def _filters() -> services.QueueFilter:
+def _filters() -> the_queue.QueueFilter:
     tab = request.args.get("status", "pending")
     try:
         status = CommentStatus(tab)
@@ -101,12 +102,12 @@ def _filters() -> services.QueueFilter:
         status = CommentStatus.PENDING
     # NUL and other control characters cannot match anything (and PostgreSQL refuses NUL).
     search = "".join(ch for ch in request.args.get("q", "") if ch.isprintable())
-    return services.QueueFilter(
+    return the_queue.QueueFilter(
         status=status,
         page=_page_key(),
         search=search,
-        reported=tab == services.REPORTED_TAB,
-        careful=tab == services.CAREFUL_TAB,
+        reported=tab == the_queue.REPORTED_TAB,
+        careful=tab == the_queue.CAREFUL_TAB,
         order=current_user.queue_order,
     )
 
@@ -156,22 +157,28 @@ def _query() -> dict[str, str]:
     return {k: v for k, v in request.args.items() if not k.startswith("_")}
 
 
-def _here() -> str:
-    """This queue page's URL (tab, filters, page number), without a one-off ``select``."""
-    args = {k: v for k, v in _query().items() if k != "select"}
+def _here(*leave_out: str) -> str:
+    """This queue page's URL (tab, filters, page number and cursor), without a one-off
+    ``select`` nor the arguments named in ``leave_out``."""
+    args = {k: v for k, v in _query().items() if k not in {"select", *leave_out}}
     return url_for("moderation.queue", **args)
 
 
 @bp.get("/")
 def queue():
     """The queue: a tab per status, in the moderator's order, filtered by page and
-    search; ``?select=all`` shows every row of the page selected (for browsers
+    search, a page at a time (``?page=N``, or from a cursor with ``after`` or
+    ``before``); ``?select=all`` shows every row of the page selected (for browsers
     without JavaScript)."""
     filters = _filters()
-    listing = services.queue(
+    badges = the_queue.badge_counts()
+    listing = the_queue.queue_page(
         filters,
         number=request.args.get("page", 1, type=int),
         per_page=current_app.config["MODERATION_PER_PAGE"],
+        after=request.args.get("after"),
+        before=request.args.get("before"),
+        careful=badges.careful,
     )
     status = CommentStatus.PENDING if filters.careful else filters.status
     return render_template(
@@ -179,13 +186,15 @@ def queue():
         filters=filters,
         listing=listing,
         here=_here(),
+        # Switching the order starts the tab again from its first page.
+        here_from_the_start=_here("page", "after", "before"),
         select_all=request.args.get("select") == "all",
         select_all_url=url_for("moderation.queue", **{**_query(), "select": "all"}),
         articles=content.published_articles(drafts=True),
         bulk_actions=REPORTED_BULK if filters.reported else allowed_actions(status),
         reports=reports.reports_for([c.id for c in listing.items]),
-        reported_count=reports.reported_count(),
-        careful_count=services.careful_count(),
+        reported_count=badges.reported,
+        careful_count=badges.careful,
     )
 
 
