@@ -36,6 +36,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     register_logging(app)
     register_proxy_fix(app)
     register_body_limit(app)
+    register_page_layer(app)
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)
@@ -71,6 +72,14 @@ def register_body_limit(app: Flask) -> None:
     from app.request_size import BoundedChunkedBody
 
     app.wsgi_app = BoundedChunkedBody(app.wsgi_app, app.config)
+
+
+def register_page_layer(app: Flask) -> None:
+    """Answer anonymous readers' page views from the worker's copies before routing
+    (outermost: such a GET has no body to bound and no proxy header the page uses)."""
+    from app.content import page_layer
+
+    page_layer.init_app(app)
 
 
 def register_extensions(app: Flask) -> None:

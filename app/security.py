@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Flask, Response
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from itsdangerous import URLSafeTimedSerializer
 
 from app.shared import origin
+from app.shared.signing import TimedSerializer
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -43,6 +45,20 @@ class SessionInterface(SecureCookieSessionInterface):
     (``Cache-Control: public``, such as a comment feed): that response must carry
     nobody's cookie, nor a ``Vary: Cookie`` that would split the cache per visitor.
     A view that marks its response public must therefore not change the session."""
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """Flask's serializer (its keys, salt and signer), compressing only a session
+        big enough to gain (``app.shared.signing``): most sessions are a token and a
+        notice, and every response that changes one would set zlib up for nothing."""
+        serializer = super().get_signing_serializer(app)
+        if serializer is None:
+            return None
+        return TimedSerializer(
+            serializer.secret_keys,
+            salt=serializer.salt,
+            serializer=serializer.serializer,
+            signer_kwargs=serializer.signer_kwargs,
+        )
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if response.cache_control.public:

@@ -5,8 +5,8 @@ on /moderation/settings reaches every worker process at once, without a restart.
 environment (config.py) gives the defaults: a setting never saved, or reset, is the
 config value.
 
-Public functions: :func:`get`, :func:`all_settings`, :func:`save`, :func:`reset`, and
-:data:`SETTINGS` (what may be changed, with each one's rules).
+Public functions: :func:`get`, :func:`value_at`, :func:`all_settings`, :func:`save`,
+:func:`reset`, and :data:`SETTINGS` (what may be changed, with each one's rules).
 
 How every worker stays fresh: the ``site_settings`` table is never deleted from, and
 each save gives the rows it changes a revision one above the highest.  Each app keeps
@@ -19,6 +19,9 @@ cores): the revision check takes about 0.56 ms a request, reading the table 0.65
 decoding it too 0.74 ms; most of it is the round trip and transaction any query pays.
 The copy saves the rest, and it keeps word lists the same tuples from request to
 request, so their compiled patterns are reused (``app.comments.policy.word_matcher``).
+The revision check itself is a statement built once and run on the session's
+connection, which skips the ORM's statement building and execution (about 50 µs of
+the 75 µs it cost a request).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from flask import current_app, g
@@ -39,6 +43,7 @@ from app.comments.policy import fold
 from app.db import serialise_on, write_transaction
 from app.extensions import db
 from app.models import ModerationAction, ModerationEvent, Moderator, SiteSetting, utcnow
+from app.shared import statements
 from app.shared.validators import describe, hidden_characters
 
 _EXTENSION = "relief.site_settings"
@@ -274,7 +279,7 @@ def _saved() -> _Copy:
     """The saved settings, checked once per request (app context) against the table."""
     if _REQUEST_COPY in g:
         return g.get(_REQUEST_COPY)
-    revision = db.session.scalar(select(func.max(SiteSetting.revision)))
+    revision = statements.execute(_latest_revision()).scalar()
     copy = current_app.extensions.get(_EXTENSION)
     if copy is None or copy.revision != revision:
         copy = _read_table()
@@ -283,10 +288,33 @@ def _saved() -> _Copy:
     return copy
 
 
+@cache
+def _latest_revision():
+    """The one statement every request pays for: built once, run on the connection (the
+    ORM session's own execution costs more than the query)."""
+    return select(func.max(SiteSetting.revision))
+
+
 def _forget() -> None:
     """Drop this process's copy after a change: the next read sees the change."""
     g.pop(_REQUEST_COPY, None)
     current_app.extensions.pop(_EXTENSION, None)
+
+
+def value_at(name: str, revision: int | None) -> Any:
+    """Return the value in force for ``name`` if this worker's copy of the saved
+    settings is the one at ``revision`` (the table's highest, read by the caller along
+    with something else, in one query); else raise LookupError, and let a request read
+    it with :func:`get`, which brings the copy up to date.
+
+    For a hot path that must not spend a query of its own (app.content.page_layer).
+    """
+    copy = current_app.extensions.get(_EXTENSION)
+    if copy is None or copy.revision != revision:
+        raise LookupError(f"no copy of the settings at revision {revision}")
+    if name in copy.values:
+        return copy.values[name]
+    return current_app.config[name]
 
 
 def get(name: str) -> Any:

@@ -122,6 +122,18 @@ def stamp(app):
 
 
 @pytest.fixture
+def steady_era(app):
+    """Start the test at least 10 s before the shared page's stamp era ends
+    (PAGE_STAMP_REFRESH_SECONDS, 600 s in TestConfig), waiting for the next era when
+    it is about to: a test that compares two answers must not see the page rendered
+    again, with a new stamp, between them."""
+    period = app.config["PAGE_STAMP_REFRESH_SECONDS"]
+    left = period - time.time() % period
+    if left < 10:
+        time.sleep(left + 0.01)
+
+
+@pytest.fixture
 def comment_form(stamp):
     """Return the form data a browser sends for a comment, with overrides."""
 

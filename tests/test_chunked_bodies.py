@@ -214,7 +214,6 @@ def test_gunicorn_refuses_a_chunked_body_over_the_limit_and_takes_one_under_it(t
             "comment": "Chunked through gunicorn.",
             "name": "Chunky",
             "email": "chunky@example.com",
-            "csrf_token": commenter.token,
             "rendered_at": commenter.stamp,
         }
         page = "/relieve-back-spasms/"

@@ -31,25 +31,31 @@ def count_comments(app) -> int:
         return db.session.scalar(select(func.count()).select_from(Comment))
 
 
-# --- Page-cache markers inside reader text ---------------------------------------------
+# --- Text that looks like the page's own fields -----------------------------------------
 
 
-def test_cache_markers_in_a_comment_are_shown_as_written(app, article, add_comment):
+def test_text_that_looks_like_form_fields_is_shown_as_written(
+    app, article, add_comment, steady_era
+):
+    """Found by an attack review when the cached page had markers filled in per reader;
+    the shared page is now kept exactly as rendered, and this stays pinned."""
     app.config["WTF_CSRF_ENABLED"] = True
     text = (
-        "__RELIEF_CSRF_TOKEN__ and __RELIEF_FORM_STAMP__ "
+        '__RELIEF_CSRF_TOKEN__ and __RELIEF_FORM_STAMP__ name="rendered_at" value="x" '
         "https://evil.example.com/?t=__RELIEF_CSRF_TOKEN__"
     )
     add_comment(body=text)
-    for reader in (app.test_client(), app.test_client()):  # rendered, then from the cache
-        soup = soup_of(reader.get(URL))
+    pages = [reader.get(URL) for reader in (app.test_client(), app.test_client())]
+    assert pages[0].data == pages[1].data  # rendered, then from the worker's copy
+    for page in pages:
+        soup = soup_of(page)
         body = soup.select_one(".comment__body")
         assert body.get_text() == text
         assert body.find("a")["href"] == "https://evil.example.com/?t=__RELIEF_CSRF_TOKEN__"
-        token = soup.find("input", attrs={"name": "csrf_token"})["value"]
-        assert token and "__RELIEF" not in token
-        assert str(soup).count(token) == 1  # in the form's field, and nowhere else
-        assert age_of(app, soup.find("input", attrs={"name": "rendered_at"})["value"]) >= 0
+        assert soup.find("input", attrs={"name": "csrf_token"}) is None
+        (stamp,) = soup.find_all("input", attrs={"name": "rendered_at"})
+        age = age_of(app, stamp["value"])
+        assert 0 <= age <= app.config["PAGE_STAMP_REFRESH_SECONDS"]
 
 
 # --- Form stamps expire ----------------------------------------------------------------
@@ -196,7 +202,7 @@ def test_a_prefix_from_a_proxy_never_reaches_readers_at_the_root(app, article):
     assert "/x/" not in soup.find("link", rel="canonical")["href"]
 
 
-def test_pages_past_the_end_share_one_cache_entry(app, article, add_comment):
+def test_pages_past_the_end_share_one_cache_entry(app, article, add_comment, steady_era):
     """Found by an attack review: ?page=2 to ?page=300 of a one-page discussion each took
     a cache slot and pushed every real page out."""
     add_comment()
@@ -248,18 +254,23 @@ def test_a_published_comment_sent_twice_is_stored_once(app, client, article, com
     assert count_comments(app) == 1
 
 
-def test_a_page_kept_past_half_the_form_lifetime_is_sent_again(app, client, article, monkeypatch):
-    """A 304 would hand back the old form, whose stamp expires with the form's age."""
+def test_a_page_kept_past_its_stamp_era_is_sent_again(app, client, article, monkeypatch):
+    """A 304 would hand back the old form, whose stamp ages towards the form's maximum
+    age: once a stamp era (PAGE_STAMP_REFRESH_SECONDS) ends, the page is rendered
+    again, with a new stamp and a new ETag."""
     from app.content import page_cache
 
     first = client.get(URL)
     etag = first.headers["ETag"]
     assert client.get(URL, headers={"If-None-Match": etag}).status_code == 304
-    later = time.time() + app.config["COMMENTS_FORM_MAX_AGE_SECONDS"]
+    later = time.time() + app.config["PAGE_STAMP_REFRESH_SECONDS"]
     monkeypatch.setattr(page_cache.time, "time", lambda: later)
     again = client.get(URL, headers={"If-None-Match": etag})
     assert again.status_code == 200
     assert again.headers["ETag"] != etag
+    stamp = soup_of(again).find("input", attrs={"name": "rendered_at"})["value"]
+    # time.time is patched for every module: the age is counted from ``later``.
+    assert 0 <= age_of(app, stamp) <= app.config["PAGE_STAMP_REFRESH_SECONDS"]
 
 
 def test_simultaneous_comments_from_one_client_pass_the_flood_limit_once(

@@ -155,34 +155,69 @@ def test_everything_is_kept_on_a_many_field_refusal(client, article, comment_for
     assert len(soup.find(id="error-summary").find_all("li")) == 2
 
 
-def test_missing_csrf_token_is_refused_kindly_with_text_kept(app, client, article, comment_form):
-    app.config["WTF_CSRF_ENABLED"] = True
-    data = comment_form(comment="Typed with care")
-    response = client.post(URL, data=data)
+# The comment form has no session token (its page is shared by every reader): a form a
+# browser sent from another site's page is refused by its Origin / Sec-Fetch-Site.
+CROSS_SITE = [
+    {"Origin": "https://attacker.example"},
+    {"Origin": "null"},
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Site": "same-site", "Origin": "http://blog.localhost"},
+    {"Sec-Fetch-Site": "cross-site", "Origin": "http://localhost"},
+]
+SAME_ORIGIN = {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"}
 
-    assert response.status_code == 400
+
+@pytest.mark.parametrize("headers", CROSS_SITE, ids=lambda h: " ".join(h.values()))
+def test_a_cross_site_post_is_refused_kindly_with_text_kept(
+    app, client, article, comment_form, headers
+):
+    app.config["WTF_CSRF_ENABLED"] = True  # as in production: the form needs no token
+    data = comment_form(comment="Typed with care")
+    response = client.post(URL, data=data, headers=headers)
+
+    assert response.status_code == 403
+    assert response.headers["Cache-Control"] == "private, no-store"
     soup = soup_of(response)
-    assert "Your session expired" in soup.find(id="error-summary").get_text()
-    assert soup.find("textarea", id="comment").get_text().strip() == "Typed with care"
-    token = soup.find("input", attrs={"name": "csrf_token"})["value"]
+    assert "sent from a page on another website" in soup.find(id="error-summary").get_text()
+    assert_text_kept(soup, data)
     assert stored(app) == []
 
-    again = client.post(URL, data={**data, "csrf_token": token})
+    again = client.post(URL, data=data, headers=SAME_ORIGIN)
     assert again.status_code == 303
     assert len(stored(app)) == 1
 
 
-def test_wrong_or_other_session_csrf_token_is_refused(app, client, article, comment_form):
+@pytest.mark.parametrize("token", [None, "forged", "a-token-from-another-session"])
+def test_a_csrf_token_sent_anyway_is_ignored_and_the_origin_decides(
+    app, client, article, comment_form, token
+):
     app.config["WTF_CSRF_ENABLED"] = True
-    other = app.test_client()
-    page = soup_of(other.get(URL))
-    foreign = page.find("input", attrs={"name": "csrf_token"})["value"]
-    client.get(URL)
-    for token in (foreign, "forged"):
-        response = client.post(URL, data=comment_form(csrf_token=token))
-        assert response.status_code == 400
-        assert b"Your session expired" in response.data
+    refused = client.post(
+        URL, data=comment_form(csrf_token=token), headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert refused.status_code == 403
     assert stored(app) == []
+    assert (
+        client.post(URL, data=comment_form(csrf_token=token), headers=SAME_ORIGIN).status_code
+        == 303
+    )
+    assert len(stored(app)) == 1
+
+
+def test_a_post_without_origin_headers_still_needs_a_genuine_fresh_stamp(
+    app, client, article, comment_form, stamp, add_comment
+):
+    """Neither header (curl, an old browser) passes the origin check, as in Go's
+    CrossOriginProtection; the signed stamp must still be genuine (else the comment is
+    held) and fresh (else refused)."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    add_comment(name="Ada Reader", email="ada@example.com")  # a returning commenter
+    assert client.post(URL, data=comment_form(rendered_at="forged")).status_code == 303
+    assert stored(app)[-1].status is CommentStatus.PENDING
+    assert stored(app)[-1].reason == "form stamp missing or invalid"
+    stale = comment_form(comment="Another one.", rendered_at=stamp(2 * 3600))
+    assert client.post(URL, data=stale).status_code == 422
+    assert len(stored(app)) == 2
 
 
 def test_flood_limit_answers_429_with_the_form_and_text(app, client, article, comment_form):

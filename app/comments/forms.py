@@ -181,7 +181,16 @@ def website_field() -> StringField:
 
 
 class CommentForm(FlaskForm):
-    """Leave a Reply: comment, name and email required, website optional."""
+    """Leave a Reply: comment, name and email required, website optional.
+
+    No session CSRF token: the form is part of the page every anonymous reader shares.
+    The view refuses a form a browser sent from another site instead
+    (app.shared.cross_origin), and the signed stamp (``rendered_at``) must be genuine.
+    A ``csrf_token`` field sent anyway is ignored.
+    """
+
+    class Meta:
+        csrf = False
 
     comment = comment_field()
     name = name_field()

@@ -2,7 +2,8 @@
 
 Every refusal re-renders the page with the form as it was sent (nothing typed is lost)
 and a message by the field concerned; success redirects (post/redirect/get) to the new
-comment.
+comment.  A form a browser sent from another site's page is refused the same way
+(app.shared.cross_origin): the form has no session token, since its page is shared.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from app.comments.policy import CommentRefused, CommentsClosed, FloodLimited
 from app.content import page_cache, seo
 from app.extensions import db
 from app.models import Comment, CommentStatus
+from app.shared import cross_origin
 from app.shared.origin import absolute_url
 from app.shared.pages import Page, PageAddress, PageKey
 from app.shared.urls import parse_id
@@ -43,9 +45,9 @@ MAX_OWN = 50
 EDITABLE = "editable_comment_keys"
 MAX_EDITABLE = 20
 POSTED = "posted:"  # flash categories of notices shown inside the comment they are about
-CSRF_MESSAGE = (
-    "Your session expired, or the form was sent from another page, so we could not take "
-    "your comment. Nothing is lost: check it below and send it again."
+CROSS_SITE_MESSAGE = (
+    "Your comment was sent from a page on another website, so we did not post it. "
+    "Nothing is lost: check it below, and send it from this page if you meant to."
 )
 
 
@@ -124,7 +126,7 @@ def forget_own(digest: str) -> None:
 
 def page_number() -> int:
     """The page of comments asked for (1 when missing or not a positive number)."""
-    return min(max(1, request.args.get("page", default=1, type=int) or 1), 10**6)
+    return page_cache.page_of(request.args.get("page", type=int))
 
 
 def _reply_target(page: Page, parent_id: int | None) -> Comment | None:
@@ -152,10 +154,11 @@ def _blank_form(page: Page) -> CommentForm:
 def show(page: Page, form: CommentForm | None = None, status: int = 200):
     """Render a page with its comments and the comment form.
 
-    Anonymous readers get the page from the rendered-page cache; anyone with something
-    of their own on it (a held comment, a notice, saved details, a form being corrected)
-    gets it rendered afresh.  A draft (only ever shown to a moderator) is rendered
-    afresh, kept by no cache, and marked for search engines as not to be indexed.
+    Anonymous readers get the shared page (app.content.page_cache), the same for all of
+    them; anyone with something of their own on it (a held comment, a notice, saved
+    details, a form being corrected) gets it rendered afresh, for them alone.  A draft
+    (only ever shown to a moderator) is rendered afresh, kept by no cache, and marked for
+    search engines as not to be indexed.
     """
     draft = not page.article.published
     if form is None and not draft and page_cache.cacheable():
@@ -211,17 +214,21 @@ def _render(page: Page, form: CommentForm | None, stamp: str | None = None) -> t
 def post(page: PageAddress) -> Response:
     """Take a comment: refuse it kindly, or store it and redirect to it.
 
-    A page closed to comments answers 403 with the page, a sentence saying so and the
-    text that was sent (to copy), whatever else the form holds; nothing is stored.
+    A form a browser sent from another site's page answers 403 with the page, the text
+    kept and a sentence saying why.  A page closed to comments answers 403 with the
+    page, a sentence saying so and the text that was sent (to copy), whatever else the
+    form holds.  Nothing is stored either way.
     """
     form = CommentForm()
+    try:
+        cross_origin.check_request()
+    except cross_origin.CrossSiteRequest:
+        form.rendered_at.errors = [CROSS_SITE_MESSAGE]  # shown atop the form
+        return show(page.load(), form, status=403)
     if closing.key_closed(page.key):
         return show(page.load(), form, status=CommentsClosed.http_status)
     if not form.validate():
-        csrf_failed = bool(getattr(form, "csrf_token", None) and form.csrf_token.errors)
-        if csrf_failed:
-            form.csrf_token.errors = [CSRF_MESSAGE]
-        return show(page.load(), form, status=400 if csrf_failed else 422)
+        return show(page.load(), form, status=422)
     new = comments.NewComment(
         name=form.name.data,
         email=form.email.data,

@@ -52,7 +52,9 @@ def index():
 
 
 @bp.route("/<article_slug:slug>/", methods=["GET", "POST"])
-@csrf.exempt  # the comment form checks its own token, to answer kindly and keep the text
+# The comment form has no session token (its page is shared): comment_views.post refuses
+# a form sent from another site by its Origin / Sec-Fetch-Site, kindly, text kept.
+@csrf.exempt
 def article(slug: str):
     """Show an article with its comments; a POST leaves a comment on it.
 

@@ -52,10 +52,10 @@ def approve(app, moderator, body: str) -> int:
     return cid
 
 
-def post_comment(page: Page, site: str, text: str, tick: bool) -> None:
+def post_comment(page: Page, site: str, text: str, tick: bool, name: str = "Ada") -> None:
     page.goto(site + ARTICLE)
     page.fill("#comment", text)
-    page.fill("#name", "Ada")
+    page.fill("#name", name)
     page.fill("#email", ADA)
     box = page.get_by_label("Email me when my comment is published and when someone replies to it")
     expect(box).not_to_be_checked()
@@ -185,7 +185,9 @@ def test_axe_finds_nothing_on_the_new_pages(
     page.goto(site + "/comments/manage/yours")
     assert_no_violations(page)  # "please ask for a new link"
 
-    post_comment(page, site, "Please email me", tick=True)
+    # A name Ada has not published under: held as a first comment (the shared page's
+    # stamp may be a minute old, so "too fast" no longer holds it).
+    post_comment(page, site, "Please email me", tick=True, name="Ada L.")
     confirm = on_site(site, emailed_link(smtp_server, ADA, 2, "/comments/notifications/confirm/"))
     page.goto(confirm)
     assert_no_violations(page)
