@@ -10,13 +10,14 @@ replies.  Authors may still edit or delete their own comment within its edit win
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app import site_settings
-from app.extensions import db
 from app.models import Article, Commenting, Remedy
 from app.models.content import comments_closed
+from app.shared import statements
 from app.shared.pages import Page, PageKey
 
 
@@ -39,15 +40,24 @@ def page_closed(page: Page) -> bool:
 def key_closed(key: PageKey, *, lock: bool = False) -> bool:
     """Whether the page with this key is closed (one query; ``lock``: inside a write
     transaction, so that a close that commits first is seen)."""
-    if key.remedy_id is None:
-        query = select(Article.commenting, Article.published_on).where(Article.id == key.article_id)
-    else:
+    params = {"article": key.article_id, "remedy": key.remedy_id}
+    row = statements.execute(_state_query(key.remedy_id is not None, lock), params)
+    state = row.first()
+    return state is not None and is_closed(state[0], state[1])
+
+
+@cache
+def _state_query(remedy_page: bool, lock: bool):
+    """The statement of ``key_closed``, built once per kind of page and lock: the page's
+    own state and its article's publication date."""
+    if remedy_page:
         query = (
             select(Remedy.commenting, Article.published_on)
             .join(Article, Article.id == Remedy.article_id)
-            .where(Remedy.id == key.remedy_id)
+            .where(Remedy.id == bindparam("remedy"))
         )
-    if lock:
-        query = query.with_for_update()
-    row = db.session.execute(query).first()
-    return row is not None and is_closed(row[0], row[1])
+    else:
+        query = select(Article.commenting, Article.published_on).where(
+            Article.id == bindparam("article")
+        )
+    return query.with_for_update() if lock else query

@@ -19,14 +19,15 @@ from __future__ import annotations
 import ipaddress
 import re
 from datetime import datetime
+from functools import cache, lru_cache
 
 import idna
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 
 from app.comments.policy import RuleHits
-from app.extensions import db
 from app.models import CommenterRule, RuleKind, RuleTarget
 from app.netaddr import MAX_ADDRESS
+from app.shared import statements
 
 IPV4_PREFIXES = (16, 24, 32)
 IPV6_PREFIXES = (32, 48, 56, 64, 128)
@@ -147,14 +148,20 @@ def normalise_network(text: str) -> str:
 
 def networks_of(address: str | None) -> list[str]:
     """Return every network a rule may name that holds ``address`` (none if unreadable)."""
+    return list(_networks((address or "").strip()))
+
+
+@lru_cache(maxsize=1024)
+def _networks(address: str) -> tuple[str, ...]:
+    # Cached: a reader sends from the same address again, and ipaddress is slow to build.
     try:
-        ip = ipaddress.ip_address((address or "").strip())
+        ip = ipaddress.ip_address(address)
     except ValueError:
-        return []
+        return ()
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     prefixes = IPV4_PREFIXES if ip.version == 4 else IPV6_PREFIXES
-    return [str(ipaddress.ip_network((ip, p), strict=False)) for p in prefixes]
+    return tuple(str(ipaddress.ip_network((ip, p), strict=False)) for p in prefixes)
 
 
 def domain_of(email: str) -> str | None:
@@ -162,6 +169,12 @@ def domain_of(email: str) -> str | None:
     _, at, domain = email.rpartition("@")
     if not at:
         return None
+    return _rule_domain(domain)
+
+
+@lru_cache(maxsize=1024)
+def _rule_domain(domain: str) -> str | None:
+    # Cached: most commenters share a few domains, and IDNA encoding is slow.
     try:
         return normalise_domain(domain)
     except InvalidRuleValue:
@@ -179,39 +192,63 @@ def domains_of(email: str) -> list[str]:
 
 def describe(rule: CommenterRule) -> str:
     """What a rule matched, in a comment's reason ("email", "domain example.com"...)."""
-    if rule.target is RuleTarget.EMAIL:
+    return _describe(rule.target, rule.value)
+
+
+def _describe(target: RuleTarget, value: str) -> str:
+    if target is RuleTarget.EMAIL:
         return "email"
-    if rule.target is RuleTarget.DOMAIN:
-        return f"domain {display_domain(rule.value)}"
-    return f"IP {rule.value}"
+    if target is RuleTarget.DOMAIN:
+        return f"domain {display_domain(value)}"
+    return f"IP {value}"
 
 
-def active_clause(now: datetime):
-    """SQL condition: the rule has not expired."""
+def active_clause(now):
+    """SQL condition: the rule has not expired by ``now`` (a time or a bound parameter)."""
     return or_(CommenterRule.expires_at.is_(None), CommenterRule.expires_at > now)
 
 
 def matching(email_digest: str, email: str, ip: str | None, now: datetime) -> RuleHits:
     """Return the active rules that match a new comment, by what they do (one query)."""
-    conditions = [
-        and_(CommenterRule.target == RuleTarget.EMAIL, CommenterRule.value == email_digest)
-    ]
-    if domains := domains_of(email):
-        conditions.append(
-            and_(CommenterRule.target == RuleTarget.DOMAIN, CommenterRule.value.in_(domains))
-        )
-    if networks := networks_of(ip):
-        conditions.append(
-            and_(CommenterRule.target == RuleTarget.IP, CommenterRule.value.in_(networks))
-        )
-    rules = db.session.scalars(
-        select(CommenterRule).where(or_(*conditions), active_clause(now)).order_by(CommenterRule.id)
+    rows = statements.execute(
+        _matching_query(),
+        {
+            "digest": email_digest,
+            "domains": domains_of(email),
+            "networks": networks_of(ip),
+            "now": now,
+        },
     )
     found: dict[RuleKind, str] = {}
-    for rule in rules:
-        found.setdefault(rule.kind, describe(rule))
+    for kind, target, value in rows:
+        found.setdefault(kind, _describe(target, value))
     return RuleHits(
         spam=found.get(RuleKind.SPAM),
         hold=found.get(RuleKind.HOLD),
         trust=found.get(RuleKind.TRUST),
+    )
+
+
+@cache
+def _matching_query():
+    """The statement of ``matching``, built once: the rules for this email's digest, its
+    domains and its networks, on the ``(target, value)`` index; the oldest first."""
+    rule = CommenterRule
+    return (
+        select(rule.kind, rule.target, rule.value)
+        .where(
+            or_(
+                and_(rule.target == RuleTarget.EMAIL, rule.value == bindparam("digest")),
+                and_(
+                    rule.target == RuleTarget.DOMAIN,
+                    rule.value.in_(bindparam("domains", expanding=True)),
+                ),
+                and_(
+                    rule.target == RuleTarget.IP,
+                    rule.value.in_(bindparam("networks", expanding=True)),
+                ),
+            ),
+            active_clause(bindparam("now")),
+        )
+        .order_by(rule.id)
     )

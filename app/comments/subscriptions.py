@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, render_template, url_for
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
 
 from app import outbox
 from app.crypto import digest_of
@@ -35,6 +35,7 @@ from app.models import (
     utcnow,
 )
 from app.shared.origin import absolute_url, links_on_site
+from app.shared.signing import TimedSerializer
 
 CONFIRM_SALT = "relief.notify-confirm"
 STOP_SALT = "relief.notify-stop"
@@ -45,7 +46,8 @@ class LinkError(Exception):
 
 
 def _confirm_signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRM_SALT)
+    # Signed inside the write transaction of a comment that asks for emails.
+    return TimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRM_SALT)
 
 
 def _stop_signer() -> URLSafeSerializer:
@@ -60,10 +62,12 @@ def subscription_for(digest: str) -> Subscription | None:
     return db.session.scalar(select(Subscription).where(Subscription.email_digest == digest))
 
 
-def is_confirmed(digest: str) -> bool:
-    """Whether the address behind ``digest`` ever confirmed it is theirs."""
-    subscription = subscription_for(digest)
-    return subscription is not None and subscription.confirmed_at is not None
+def confirmed_clause(digest):
+    """SQL: whether the address behind ``digest`` (a value or a bound parameter) ever
+    confirmed it is theirs; a part of the comment service's one query about a sender."""
+    return exists().where(
+        Subscription.email_digest == digest, Subscription.confirmed_at.is_not(None)
+    )
 
 
 # --- Asking ----------------------------------------------------------------------------

@@ -14,7 +14,10 @@ their links, so a mail server that is down delays them instead of losing them.
 
 from __future__ import annotations
 
+import os
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -39,12 +42,14 @@ from app.moderation import services
 from app.moderation.actions import LABELS
 from app.shared.origin import absolute_url, links_on_site
 from app.shared.pages import Page
+from app.shared.signing import TimedSerializer
 
 EMAIL_ACTIONS = (ModerationAction.APPROVE, ModerationAction.SPAM, ModerationAction.TRASH)
+EXTENSION_KEY = "relief.held_mail"
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="relief.email-action")
+    return TimedSerializer(current_app.config["SECRET_KEY"], salt="relief.email-action")
 
 
 def _max_age() -> int:
@@ -82,23 +87,83 @@ def _message_for(comment: Comment, moderator: Moderator, token_id: str) -> tuple
 def notify_held(comment_id: int):
     """Have every moderator emailed about a held comment, off the request path.
 
-    The links, tokens and messages are made on the mail thread and queued in the
-    outbox, which sends them; the commenter never waits for them and a failure there
-    never reaches them.  Never raises.
+    The comment joins this process's queue (``HeldMail``); the links, tokens and
+    messages are made on the mail thread and queued in the outbox, which sends them.
+    The commenter never waits for them and a failure there never reaches them.  Never
+    raises.
 
-    :return: the background job's Future, or None when no mail server is configured.
+    :return: the background job's Future when this call started one; None when a job
+        already under way takes the comment too, or when no mail server is configured.
     """
     if not current_app.config["MAIL_SERVER"]:
         mail.log.info("Mail not sent (no MAIL_SERVER): comment %s is held", comment_id)
         return None
-    return mail.in_background(_notify, comment_id)
+    return current_app.extensions[EXTENSION_KEY].add(comment_id)
 
 
-def _notify(comment_id: int) -> int:
-    """Queue one email (with its single-use links) per moderator who asked for one at
-    once (``NotifyMode.NOW``); the outbox sends them once this commits.  Return how
-    many were queued.  Moderators who chose a digest find the comment in their next one
-    (``app.moderation.digests``); those who chose never, nowhere.
+class HeldMail:
+    """The held comments of this process that wait for their moderators' emails.
+
+    One job on the mail thread takes every comment waiting by then and writes their
+    emails in one transaction, then looks again: a burst of held comments (a busy
+    thread, a spam run) costs one transaction and one outbox drain per batch, not one
+    of each per comment, and takes no time from the requests that sent them.  Like the
+    job per comment it replaces, the queue lives in memory: a process that dies first
+    loses these emails (the comments wait in the queue and in the digests all the same).
+    Made anew in a forked child (the pid), like ``mail.MailPool``.
+    """
+
+    # How long the job lets held comments gather before writing their emails: under a
+    # burst, one transaction and one drain (one SMTP connection) take them all; a lone
+    # comment's email leaves this much later, which no moderator notices.
+    gather_seconds = 1.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: list[int] = []
+        self._running = False
+        self._pid: int | None = None
+
+    def add(self, comment_id: int):
+        """Queue a comment; start the job unless one runs.  Return its Future, or None."""
+        with self._lock:
+            if self._pid != os.getpid():
+                self._pid, self._waiting, self._running = os.getpid(), [], False
+            self._waiting.append(comment_id)
+            if self._running:
+                return None
+            self._running = True
+        try:
+            return mail.in_background(self._run)
+        except RuntimeError:  # the mail pool is shutting down with the process
+            with self._lock:
+                self._running = False
+            return None
+
+    def _run(self) -> int:
+        """Write the emails of every waiting comment, batch after batch; return how many
+        emails were queued."""
+        queued = 0
+        while True:
+            time.sleep(self.gather_seconds)
+            with self._lock:
+                batch, self._waiting = self._waiting, []
+                if not batch:
+                    self._running = False
+                    return queued
+            try:
+                queued += _notify(batch)
+            except Exception:
+                db.session.rollback()
+                mail.log.exception("Emails about held comments %s were not queued", batch)
+
+
+def _notify(comment_ids: list[int]) -> int:
+    """Queue one email (with its single-use links) per held comment and moderator who
+    asked for one at once (``NotifyMode.NOW``), in one transaction; the outbox sends
+    them once this commits.  Return how many were queued.  Moderators who chose a
+    digest find the comments in their next one (``app.moderation.digests``); those who
+    chose never, nowhere.
 
     Every link is on SITE_URL: the commenter's request, and so its Host header, has no
     say in where a moderator's click goes.
@@ -107,25 +172,32 @@ def _notify(comment_id: int) -> int:
     days = current_app.config["EMAIL_ACTION_DAYS"]
     queued = 0
     with links_on_site(), write_transaction():
-        comment = db.session.get(Comment, comment_id)
-        if comment is None or comment.status is not CommentStatus.PENDING:
-            return 0  # moderated (or gone) before the mail went out
-        # Digest readers hear of it in their next digest, which this drain may send.
+        # Moderated (or gone) before the mail went out: nothing to say.
+        comments = db.session.scalars(
+            db.select(Comment)
+            .where(Comment.id.in_(comment_ids), Comment.status == CommentStatus.PENDING)
+            .order_by(Comment.id)
+        ).all()
+        if not comments:
+            return 0
+        # Digest readers hear of them in their next digest, which this drain may send.
         outbox.kick_after_commit()
-        for moderator in db.session.scalars(
+        moderators = db.session.scalars(
             db.select(Moderator).where(Moderator.notify_mode == NotifyMode.NOW)
-        ):
-            token = EmailActionToken(
-                id=secrets.token_urlsafe(24),
-                comment_id=comment.id,
-                moderator_id=moderator.id,
-                created_at=now,
-                expires_at=now + timedelta(days=days),
-            )
-            db.session.add(token)
-            subject, body = _message_for(comment, moderator, token.id)
-            outbox.enqueue(MailKind.MODERATION, moderator.email, subject, body, now=now)
-            queued += 1
+        ).all()
+        for comment in comments:
+            for moderator in moderators:
+                token = EmailActionToken(
+                    id=secrets.token_urlsafe(24),
+                    comment_id=comment.id,
+                    moderator_id=moderator.id,
+                    created_at=now,
+                    expires_at=now + timedelta(days=days),
+                )
+                db.session.add(token)
+                subject, body = _message_for(comment, moderator, token.id)
+                outbox.enqueue(MailKind.MODERATION, moderator.email, subject, body, now=now)
+                queued += 1
     return queued
 
 
@@ -197,4 +269,5 @@ def _on_comment_held(app, comment_id: int) -> None:
 
 def init_app(app) -> None:
     """Email the moderators whenever the comment services hold a new comment."""
+    app.extensions[EXTENSION_KEY] = HeldMail()
     comment_held.connect(_on_comment_held, sender=app)
