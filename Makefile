@@ -17,10 +17,10 @@ serve: export RELIEF_CONFIG ?= production
 serve: migrate content  ## Production: gunicorn with gunicorn.conf.py (needs SECRET_KEY, EMAIL_ENCRYPTION_KEYS, SITE_URL)
 	$(BIN)/gunicorn -c gunicorn.conf.py "app:create_app()"
 
-bench: install  ## The benchmark (about 12 minutes): Relief vs a Flask hello-world and Isso, then a 100,000-comment WXR import
+bench: install  ## The benchmark (about 20 minutes; needs wrk and nginx): Relief vs a Flask hello-world, nginx and Isso, with issue 15's targets, then a 100,000-comment WXR import (BENCH_DATABASE_URL: PostgreSQL too)
 	$(BIN)/python bench/run.py
 
-bench-smoke: install  ## The benchmark in miniature (about a minute), as CI runs it
+bench-smoke: install  ## The benchmark in miniature (about a minute): every scenario, as CI runs it
 	BENCH_SMOKE=1 $(BIN)/python bench/run.py
 
 install: $(VENV)/.installed  ## Create the virtualenv and install the app with its test tools

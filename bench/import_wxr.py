@@ -39,8 +39,6 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,7 +48,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python bench/import_wxr.py`
 
-from bench.run import BIN, ROOT, SMOKE, app_python, free_port, prepare_database, relief_env, say
+from bench.run import (
+    BIN,
+    ROOT,
+    SMOKE,
+    app_python,
+    free_port,
+    prepare_database,
+    relief_env,
+    say,
+    scratch_postgres,
+)
 
 COMMENTS = int(os.environ.get("BENCH_IMPORT_COMMENTS") or (2_000 if SMOKE else 100_000))
 TARGET_SECONDS = 60
@@ -621,28 +629,6 @@ def site() -> str:
     return site_id(SOURCE)
 
 
-@contextmanager
-def scratch_postgres(server_url: str) -> Iterator[str]:
-    """A new, empty database on the server of ``server_url``, dropped afterwards."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    url = make_url(server_url)
-    name = f"relief_bench_import_{os.getpid()}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield url.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
-
-
 def run(work: Path) -> dict:
     """The whole scenario in ``work`` (a temporary folder); return its results.
 
@@ -682,7 +668,7 @@ def run(work: Path) -> dict:
             if server is None:
                 results["runs"][label] = measure(sqlite_env, wxr, expected, work, label)
             else:
-                with scratch_postgres(server) as url:
+                with scratch_postgres(server, "relief_bench_import") as url:
                     run_env = {**env, "DATABASE_URL": url}
                     results["runs"][label] = measure(run_env, wxr, expected, work, label)
         except (ImportFailed, SystemExit, SQLAlchemyError) as error:
