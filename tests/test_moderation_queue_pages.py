@@ -322,3 +322,47 @@ def test_the_queue_reads_indexes_in_order_and_never_sorts_a_tab_on_sqlite(
             # ...and a tab in order from its index, never sorted in a temporary tree.
             assert "TEMP B-TREE" not in plan, (statement, plan)
             assert re.search(r"USING (COVERING )?INDEX ix_comments_(queue|careful)", plan), plan
+
+
+def test_row_links_are_those_url_for_gives_whatever_the_filters(app, client, mod, add_comment):
+    """Rows build their links from patterns (app/moderation/row_links.py): each must be
+    the address url_for gives, with the page's own address (search text with "#", "&"
+    and accents) as where to come back to."""
+    name = "Zoë #1 & co/?"
+    root = add_comment(status=APPROVED, name="Root")
+    ids = [
+        add_comment(status=APPROVED, name=name, parent=root),
+        add_comment(status=APPROVED, name=name, remedy_slug="remedy-2"),
+    ]
+    page = soup_of(client.get("/moderation/", query_string={"status": "approved", "q": name}))
+    assert rows(page) == ids  # the search shows both
+    here = page.select_one("#bulk-form input[name=next]")["value"]
+    with app.test_request_context():
+        from flask import url_for
+
+        for comment_id, following in zip(ids, ids[::-1], strict=True):
+            row = page.select_one(f"li#queue-{comment_id}")
+            found = {
+                tag.get("data-action") or tag.get_text(" ", strip=True).split()[0]: (
+                    tag.get("formaction") or tag["href"]
+                )
+                for tag in row.select(".queue-row__actions [formaction], .queue-row__actions a")
+            }
+            assert found == {
+                "unapprove": url_for("moderation.act", comment_id=comment_id, action="unapprove"),
+                "spam": url_for("moderation.act", comment_id=comment_id, action="spam"),
+                "trash": url_for("moderation.act", comment_id=comment_id, action="trash"),
+                "edit": url_for("moderation.edit", comment_id=comment_id, next=here),
+                "reply": url_for(
+                    "moderation.reply", comment_id=comment_id, next=f"{here}#queue-{following}"
+                ),
+                "Trust": url_for("moderation.rules.new", comment_id=comment_id, next=here),
+                "Pin": url_for("moderation.pin", comment_id=comment_id),
+            }
+        pages = [a["href"] for a in page.select(".queue-meta a")]
+        assert pages == [
+            url_for("content.article", slug="back-spasms"),
+            url_for("content.remedy", article_slug="back-spasms", remedy_slug="remedy-2"),
+        ]
+        parent = page.select_one(".queue-row__parent-who a")["href"]
+        assert parent == url_for("content.article", slug="back-spasms", _anchor=f"comment-{root}")

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from app.models import CommentStatus, ModerationAction
 
@@ -104,7 +105,8 @@ class RowAction:
     target: str = "comment"
 
 
-def row_actions(status: CommentStatus) -> list[RowAction]:
+@cache  # the same few controls on every row of a page
+def row_actions(status: CommentStatus) -> tuple[RowAction, ...]:
     """Return what a queue row offers for a comment in ``status``, in display order."""
     offered = []
     for action in allowed_actions(status):
@@ -116,4 +118,4 @@ def row_actions(status: CommentStatus) -> list[RowAction]:
     offered.append(RowAction("edit", "Edit", post=False, quiet=True))
     if status in REPLYABLE:
         offered.append(RowAction("reply", "Reply", post=False, quiet=True, target="to comment"))
-    return offered
+    return tuple(offered)

@@ -34,6 +34,7 @@ from app.moderation.actions import (
 )
 from app.moderation.forms import EditCommentForm, LogFilterForm, PreferencesForm, ReplyForm
 from app.moderation.page_views import bp as pages_bp
+from app.moderation.row_links import QueueLinks
 from app.moderation.rule_views import bp as rules_bp
 from app.moderation.workspace_views import bp as workspace_bp
 from app.shared.pages import Page, PageKey
@@ -181,11 +182,13 @@ def queue():
         careful=badges.careful,
     )
     status = CommentStatus.PENDING if filters.careful else filters.status
+    here = _here()
     return render_template(
         "moderation/queue.html",
         filters=filters,
         listing=listing,
-        here=_here(),
+        here=here,
+        row_links=QueueLinks(here),
         # Switching the order starts the tab again from its first page.
         here_from_the_start=_here("page", "after", "before"),
         select_all=request.args.get("select") == "all",
