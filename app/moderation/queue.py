@@ -284,8 +284,29 @@ def queue_page(
         holds the rows before it, or the first page if fewer than a page remain.
     :param careful: :func:`careful_count` when the caller has it already (the pending
         tab, unfiltered, counts them to put them first).
+
+    An unfiltered tab's size comes from this worker's :func:`status_counts`, which may
+    be a few seconds old: the first page is always read from the tab's start, and a page
+    that finds no rows is read again with the tab counted afresh, so comments that came
+    in meanwhile are never hidden behind an old count.
     """
-    segments, total = _segments(filters, careful)
+    page = _page(filters, number, per_page, after, before, careful, recount=False)
+    if page.items or filters.filtered:
+        return page
+    return _page(filters, number, per_page, after, before, careful, recount=True)
+
+
+def _page(
+    filters: QueueFilter,
+    number: int,
+    per_page: int,
+    after: str | None,
+    before: str | None,
+    careful: int | None,
+    recount: bool,
+) -> QueuePage:
+    """:func:`queue_page`, with the tab counted afresh when ``recount``."""
+    segments, total = _segments(filters, careful, recount)
     pages = max(1, -(-total // per_page))
     number = min(max(1, number), pages)
     ascending = filters.order is QueueOrder.OLDEST
@@ -302,7 +323,7 @@ def queue_page(
         places = _read_on(segments, ascending, start.segment, start, 0, per_page + 1)
     if not places:
         before_page, after_page = (number - 1) * per_page, total - number * per_page
-        if after_page < before_page:
+        if number > 1 and after_page < before_page:
             # Nearer the end: read from there, so the last pages cost what the first
             # ones do (the rows a page skips are walked in the index).
             segment, offset = _skip(segments, max(0, after_page), total, from_end=True)
@@ -324,8 +345,11 @@ def queue_page(
     )
 
 
-def _segments(filters: QueueFilter, careful_total: int | None) -> tuple[list[_Segment], int]:
-    """The tab's segments, in the order shown, and how many comments the tab holds."""
+def _segments(
+    filters: QueueFilter, careful_total: int | None, recount: bool = False
+) -> tuple[list[_Segment], int]:
+    """The tab's segments, in the order shown, and how many comments the tab holds
+    (this worker's count of an unfiltered tab, unless ``recount``)."""
     extra = []
     if filters.page is not None:
         extra.append(filters.page.clause())
@@ -338,7 +362,7 @@ def _segments(filters: QueueFilter, careful_total: int | None) -> tuple[list[_Se
         conditions = (*careful_conditions(), *extra)
         return [_Segment(conditions)], _count(conditions)
     tab = (Comment.status == filters.status, Comment.deleted_at.is_(None), *extra)
-    total = status_counts()[filters.status] if not filters.filtered else _count(tab)
+    total = _count(tab) if recount or filters.filtered else status_counts()[filters.status]
     if filters.status is not CommentStatus.PENDING:
         return [_Segment(tab)], total
     # Someone who may describe an emergency is not kept waiting behind thank-yous.
