@@ -28,7 +28,7 @@ run).  Then, on copies of it:
    comment answered with a redirect is looked up in the database (zero lost).
    ``--isso`` runs Isso's POST beside it (installed by bench/run.py into
    bench/.venv-isso); ``--baseline PATH`` serves another checkout beside this one
-   (``git worktree add /tmp/before <commit>``, with this file copied into it).
+   (``git worktree add ../before <commit>``, with this file copied into it).
 
 Nothing here changes the app: the stage timers wrap functions in this process only;
 the synchronous mode is set with the app's SQLITE_SYNCHRONOUS setting or, where the app
