@@ -368,9 +368,7 @@ def test_row_links_are_those_url_for_gives_whatever_the_filters(app, client, mod
         assert parent == url_for("content.article", slug="back-spasms", _anchor=f"comment-{root}")
 
 
-def test_comments_that_came_in_since_the_worker_counted_are_shown(
-    app, client, mod, add_comment
-):
+def test_comments_that_came_in_since_the_worker_counted_are_shown(app, client, mod, add_comment):
     """The tab counts a worker keeps for a few seconds are only counts: the list itself
     shows the waiting comments, oldest first, however old the worker's count."""
     app.config.update(MODERATION_COUNTS_SECONDS=3600, MODERATION_PER_PAGE=2)
@@ -381,9 +379,7 @@ def test_comments_that_came_in_since_the_worker_counted_are_shown(
     assert rows(soup_of(client.get(link(first, "next")))) == ids[2:]
 
 
-def test_the_first_page_starts_at_the_oldest_whatever_the_count(
-    app, client, mod, add_comment
-):
+def test_the_first_page_starts_at_the_oldest_whatever_the_count(app, client, mod, add_comment):
     app.config.update(MODERATION_COUNTS_SECONDS=3600, MODERATION_PER_PAGE=2)
     ids = [add_comment(status=PENDING)]
     assert rows(soup_of(client.get("/moderation/"))) == ids  # counted: one waiting
