@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/profile_queue.py                      # median ms per view
     .venv/bin/python bench/profile_queue.py --cprofile 30        # and the costliest calls
-    .venv/bin/python bench/profile_queue.py --database /tmp/q.db --views 300
+    .venv/bin/python bench/profile_queue.py --database q.db --views 300
 
 The app runs in this process behind Werkzeug's test client, on a SQLite file seeded by
 bench/seed.py (100,000 comments, emails encrypted with a Fernet key), with CSRF on as

@@ -143,13 +143,13 @@ def test_a_scenario_whose_partner_is_missing_runs_alone():
 
 def test_nginx_template_leaves_no_placeholder_and_refuses_a_missing_one():
     text = nginx.render(
-        nginx.TEMPLATE.read_text(), dir="/tmp/x", relief_port=1, proxy_port=2, static_port=3
+        nginx.TEMPLATE.read_text(), dir="/srv/bench", relief_port=1, proxy_port=2, static_port=3
     )
     assert not re.search(r"@[A-Z_]+@", text)
     assert "proxy_cache_bypass $http_cookie;" in text
     assert "listen 127.0.0.1:2;" in text
     with pytest.raises(ValueError, match="@STATIC_PORT@"):
-        nginx.render(nginx.TEMPLATE.read_text(), dir="/tmp/x", relief_port=1, proxy_port=2)
+        nginx.render(nginx.TEMPLATE.read_text(), dir="/srv/bench", relief_port=1, proxy_port=2)
 
 
 def test_nginx_accepts_the_benchmark_config(tmp_path):
