@@ -222,7 +222,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "COMMENTS_MIN_SECONDS",
         "Hold comments sent sooner than this after the form was shown",
-        "Bots are fast; people take a while to type. 0 turns this check off.",
+        "Bots are fast; people take a while to type. Counted from when the page was "
+        "rendered: the page anonymous readers share is renewed each "
+        "PAGE_STAMP_REFRESH_SECONDS (a minute), so it may be that much older than when "
+        "it was shown, and only the quickest bots are caught. 0 turns this check off.",
         Kind.FLOAT,
         0,
         600,
