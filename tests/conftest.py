@@ -283,22 +283,31 @@ class CollectingHandler:
         return self.messages
 
 
-@pytest.fixture
-def live_server(app):
-    """Serve the test app (CSRF on, as in production) with Werkzeug's threaded server on
-    a free port; yield its URL."""
+@contextmanager
+def serving(wsgi_app, host: str = "127.0.0.1"):
+    """Serve ``wsgi_app`` with Werkzeug's threaded server on a free port of ``host``;
+    yield its URL, and stop it afterwards."""
     import threading
 
     from werkzeug.serving import make_server
 
-    app.config["WTF_CSRF_ENABLED"] = True
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server(host, 0, wsgi_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    try:
+        yield f"http://{host}:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture
+def live_server(app):
+    """Serve the test app (CSRF on, as in production) on a free port; yield its URL."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    with serving(app) as url:
+        yield url
 
 
 def free_port() -> int:

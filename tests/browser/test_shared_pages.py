@@ -4,16 +4,14 @@ refused kindly with the text kept."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
 from app.extensions import db
 from app.models import Comment
+from tests.conftest import serving
 
 URL = "/back-spasms/"
 
@@ -42,13 +40,8 @@ def other_site(site):
         '<input name="name" value="Mallory"><input name="email" value="m@example.com">'
         "<button>Send</button></form>"
     )
-    server = make_server("127.0.0.2", 0, Response(form, mimetype="text/html"))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.2:{server.server_port}/"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    with serving(Response(form, mimetype="text/html"), host="127.0.0.2") as url:
+        yield url + "/"
 
 
 def test_a_same_origin_post_from_the_shared_page_is_taken(page: Page, app, site):
