@@ -113,6 +113,9 @@ class Config:
     # nothing, but an OS crash or power cut may roll back the last commits.  FULL or
     # NORMAL; anything else refuses to start.
     SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "FULL")
+    # Each pooled SQLite connection refreshes the planner's statistics (an approximate
+    # ANALYZE) when first returned to the pool and then at most this often; 0: never.
+    SQLITE_ANALYZE_SECONDS = _env_float("SQLITE_ANALYZE_SECONDS", 3600.0)
 
     # Folder of Markdown articles that `flask content load` reads.
     CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", BASE_DIR / "content"))
@@ -286,6 +289,9 @@ class Config:
     # Seconds each worker may reuse the queue's tab counts (counting 100,000 comments
     # takes milliseconds); a moderator's own actions refresh them at once.
     MODERATION_COUNTS_SECONDS = _env_float("MODERATION_COUNTS_SECONDS", 5.0)
+    # Queue pages each worker keeps while the database is unchanged (a page is about
+    # 100 kB; app.moderation.page_memo says what a kept page is keyed on); 0: none.
+    MODERATION_PAGE_MEMO = _env_int("MODERATION_PAGE_MEMO", 32)
     # Minutes during which a moderator's status change (one comment or a bulk action)
     # can be undone from the queue.
     MODERATION_UNDO_MINUTES = _env_int("MODERATION_UNDO_MINUTES", 10)

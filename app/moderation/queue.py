@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -32,6 +33,7 @@ from sqlalchemy.orm import aliased, joinedload, undefer
 
 from app.comments import reports
 from app.crypto import digest_of
+from app.db import data_version
 from app.extensions import db
 from app.models import Comment, CommentStatus, QueueOrder
 from app.shared.pages import PageKey
@@ -86,22 +88,29 @@ COUNTS_KEY = "relief.moderation_counts"
 
 
 class TabCounts:
-    """One worker's copy of the queue's tab counts, with the time it was counted."""
+    """One worker's copy of the queue's tab counts, with the time it was counted and the
+    database's ``data_version`` then (when known)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._value: tuple[float, dict[CommentStatus, int]] | None = None
+        self._value: tuple[float, Hashable, dict[CommentStatus, int]] | None = None
 
-    def get(self, max_age: float) -> dict[CommentStatus, int] | None:
-        """Return the counts if they are younger than ``max_age`` seconds."""
+    def get(self, max_age: float, version: Hashable = None) -> dict[CommentStatus, int] | None:
+        """Return the counts if they are younger than ``max_age`` seconds, or were
+        counted at the same ``version`` of the data (then they are still exact)."""
         with self._lock:
-            if self._value is not None and time.monotonic() - self._value[0] < max_age:
-                return dict(self._value[1])
+            if self._value is None:
+                return None
+            taken, counted_at, counts = self._value
+            if time.monotonic() - taken < max_age or (
+                version is not None and version == counted_at
+            ):
+                return dict(counts)
         return None
 
-    def put(self, counts: dict[CommentStatus, int]) -> None:
+    def put(self, counts: dict[CommentStatus, int], version: Hashable = None) -> None:
         with self._lock:
-            self._value = (time.monotonic(), dict(counts))
+            self._value = (time.monotonic(), version, dict(counts))
 
     def forget(self) -> None:
         with self._lock:
@@ -117,9 +126,11 @@ def status_counts() -> dict[CommentStatus, int]:
 
     Counted from ``ix_comments_queue`` alone (about 10 ms for 100,000 comments on
     PostgreSQL once the table is vacuumed), so each worker keeps the counts for
-    MODERATION_COUNTS_SECONDS and drops them after its own actions.
+    MODERATION_COUNTS_SECONDS and drops them after its own actions, and beyond that for
+    as long as the database is unchanged (``app.db.data_version``).
     """
-    cached = _tab_counts().get(current_app.config["MODERATION_COUNTS_SECONDS"])
+    version = data_version()
+    cached = _tab_counts().get(current_app.config["MODERATION_COUNTS_SECONDS"], version)
     if cached is not None:
         return cached
     rows = db.session.execute(
@@ -129,7 +140,7 @@ def status_counts() -> dict[CommentStatus, int]:
     )
     counts = dict.fromkeys(CommentStatus, 0)
     counts.update({status: count for status, count in rows})
-    _tab_counts().put(counts)
+    _tab_counts().put(counts, version)
     return counts
 
 

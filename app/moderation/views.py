@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 from app.comments import reports
 from app.content import queries as content
 from app.models import CommentStatus, ModerationAction, QueueOrder
-from app.moderation import audit, history, saved_replies, services
+from app.moderation import audit, history, page_memo, saved_replies, services
 from app.moderation import preferences as own_preferences
 from app.moderation import queue as the_queue
 from app.moderation.actions import (
@@ -170,7 +170,11 @@ def queue():
     """The queue: a tab per status, in the moderator's order, filtered by page and
     search, a page at a time (``?page=N``, or from a cursor with ``after`` or
     ``before``); ``?select=all`` shows every row of the page selected (for browsers
-    without JavaScript)."""
+    without JavaScript).  Kept by the worker while nothing changes (page_memo)."""
+    return page_memo.remembered(_queue_page)
+
+
+def _queue_page() -> str:
     filters = _filters()
     badges = the_queue.badge_counts()
     listing = the_queue.queue_page(
