@@ -334,6 +334,11 @@ def time_stages(app, folder: Path) -> None:
     app.wsgi_app = timed
 
 
+def env_origin() -> str:
+    """The origin a browser would send: the app's SITE_URL (the form refuses others)."""
+    return os.environ.get("SITE_URL", "http://localhost").rstrip("/")
+
+
 class Browser:
     """One browser as post_comment.lua is: one page load, then POSTs with that cookie."""
 
@@ -344,9 +349,15 @@ class Browser:
         if page.status_code != 200:
             raise SystemExit(f"GET {ARTICLE} answered {page.status_code}")
         html = page.get_data(as_text=True)
-        self.token = re.search(r'name="csrf_token" value="([^"]+)"', html)[1]
+        # The shared article page carries no CSRF token and sets no cookie (the comment
+        # form checks Origin instead); an older checkout's page (--baseline) has both.
+        token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+        self.token = token[1] if token else None
         self.stamp = re.search(r'name="rendered_at" value="([^"]+)"', html)[1]
-        self.cookie = re.search(r"(session=[^;]+)", page.headers.get("Set-Cookie", ""))[1]
+        cookie = re.search(r"(session=[^;]+)", page.headers.get("Set-Cookie", ""))
+        self.headers = {"Origin": env_origin()}
+        if cookie:
+            self.headers["Cookie"] = cookie[1]
         self.run_id = run_id
         self.sent = 0
 
@@ -363,10 +374,10 @@ class Browser:
                 "comment": f"Benchmark comment {who}",
                 "name": "Bench Reader",
                 "email": f"bench-{who}@example.com",
-                "csrf_token": self.token,
+                **({"csrf_token": self.token} if self.token else {}),
                 "rendered_at": self.stamp,
             },
-            headers={"Cookie": self.cookie},
+            headers=self.headers,
         )
         anchor = re.search(r"#comment-(\d+)$", response.headers.get("Location", ""))
         if response.status_code != 303 or not anchor:
@@ -582,7 +593,7 @@ def start_isso(work: Path) -> run.Server:
         timeout=120,
     )
     server.start("/info")
-    run.seed_isso(server.url, 50)
+    run.seed_isso(server.url, "/thread", 50)
     return server
 
 

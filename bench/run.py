@@ -527,6 +527,8 @@ class Scenario:
     script: str = "get.lua"
     kind: str = "GET"
     headers: list[str] = field(default_factory=list)
+    # Extra environment for wrk's script (BENCH_PAGES for get_pages.lua).
+    env: dict[str, str] = field(default_factory=dict)
     # Whose database its POSTs write to, for the zero-loss check (None: not Relief's).
     database: str | None = None
     results: dict = field(default_factory=dict)
@@ -573,6 +575,7 @@ def run_wrk(
         "BENCH_ORIGIN": url,
         "BENCH_RUN": run_id,
         "BENCH_IDS_DIR": str(ids_dir),
+        **scenario.env,
     }
     try:
         out = subprocess.run(command, env=env, capture_output=True, text=True, timeout=seconds + 60)
@@ -665,6 +668,7 @@ def scenarios_for(
             "/moderation/",
             headers=[f"Cookie: {cookies['relief']}"],
         ),
+        fresh_queue_pages("moderation_fresh", "relief", cookies["relief"], stored),
         Scenario("hello", "f. Flask hello-world", "hello", "/"),
     ]
     for scenario in scenarios:
@@ -708,10 +712,26 @@ def scenarios_for(
                 "/moderation/",
                 headers=[f"Cookie: {cookies['relief_pg']}"],
             ),
+            fresh_queue_pages("pg_moderation_fresh", "relief_pg", cookies["relief_pg"], stored),
         ]
-        for scenario in scenarios[-3:]:
+        for scenario in scenarios[-4:]:
             scenario.database = "postgresql"
     return scenarios
+
+
+def fresh_queue_pages(key: str, server: str, cookie: str, stored: str) -> Scenario:
+    """The queue a page never kept: each request another of its first pages (more than
+    a worker keeps), so every one is rendered; what a moderator paging on waits for."""
+    postgresql = ", PostgreSQL" if server.endswith("_pg") else ""
+    return Scenario(
+        key,
+        f"e2. moderation queue, a page not kept ({stored} stored){postgresql}",
+        server,
+        "/moderation/",
+        "get_pages.lua",
+        headers=[f"Cookie: {cookie}"],
+        env={"BENCH_PAGES": "5" if SMOKE else "100"},
+    )
 
 
 def page_size() -> int:
