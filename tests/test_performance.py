@@ -116,15 +116,12 @@ def test_every_anonymous_reader_gets_the_same_page_and_its_form_works(app, artic
 def test_revalidation_gets_a_304(app, article, steady_era):
     reader = app.test_client()
     first = reader.get(URL)
-    assert first.headers["ETag"] and first.headers["Last-Modified"]
+    assert first.headers["ETag"]
     assert first.headers["Cache-Control"] == "public, max-age=0, s-maxage=10"
-    for again in (
-        reader.get(URL, headers={"If-None-Match": first.headers["ETag"]}),
-        reader.get(URL, headers={"If-Modified-Since": first.headers["Last-Modified"]}),
-    ):
-        assert again.status_code == 304
-        assert again.data == b""
-        assert again.headers["ETag"] == first.headers["ETag"]
+    again = reader.get(URL, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert again.data == b""
+    assert again.headers["ETag"] == first.headers["ETag"]
 
 
 def test_personal_pages_are_never_served_from_the_cache(app, client, article, comment_form):

@@ -4,7 +4,10 @@ A reader with nothing of their own on a page (no session beyond Flask's neutral 
 saved details) gets the page every such reader gets, byte for byte: no cookie, no
 per-visitor token (the comment form is guarded by its origin, app.shared.cross_origin),
 ``Cache-Control: public, max-age=0, s-maxage=PAGE_SHARED_MAX_AGE_SECONDS``, a strong
-``ETag`` (a hash of the body), ``Last-Modified`` and ``Vary: Cookie``.  Browsers keep
+``ETag`` (a hash of the body) and ``Vary: Cookie``, and no ``Last-Modified``: what a
+page shows also moves with moments no single date tracks (a review falling due, the
+settings, the help box's file), so a client revalidating by date alone could be told
+an old copy is current; the ETag changes with every byte.  Browsers keep
 it but ask again each time (max-age=0: a 304 while it is unchanged, and a reader who
 has just posted, now with a cookie, gets their own page at once); shared caches (nginx)
 may answer with it for PAGE_SHARED_MAX_AGE_SECONDS.  Anyone else gets a page rendered
@@ -31,7 +34,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from flask import Flask, current_app, request, session
 from sqlalchemy import Boolean, Date, Engine, Integer, String, column, text
@@ -80,7 +83,6 @@ class CachedPage:
     headers: tuple[tuple[str, str], ...]
     unchanged_headers: tuple[tuple[str, str], ...]
     etag: str | None
-    last_modified: str | None
 
     @classmethod
     def of(cls, body: bytes, headers: Headers) -> CachedPage:
@@ -91,7 +93,6 @@ class CachedPage:
             tuple(headers.items()),
             tuple(unchanged.items()),
             headers.get("ETag"),
-            headers.get("Last-Modified"),
         )
 
     def response(self, environ: dict) -> Response:
@@ -102,12 +103,13 @@ class CachedPage:
 
     def answer(self, environ: dict, start_response) -> list[bytes]:
         """Answer this request as :meth:`response` would, at a fraction of its cost
-        (the WSGI layer's hot path): a 304 when If-None-Match or If-Modified-Since say
-        the client has this page, headers only for HEAD."""
+        (the WSGI layer's hot path): a 304 when If-None-Match says the client has this
+        page (If-Modified-Since alone never does: no Last-Modified), headers only for
+        HEAD."""
         if any(name in environ for name in _RARE_CONDITIONS):
             return self.response(environ)(environ, start_response)
         asks = "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ
-        if asks and not is_resource_modified(environ, self.etag, last_modified=self.last_modified):
+        if asks and not is_resource_modified(environ, self.etag):
             start_response("304 NOT MODIFIED", list(self.unchanged_headers))
             return []
         start_response("200 OK", list(self.headers))
@@ -233,10 +235,6 @@ class Versions:
         """Whether the page refuses new comments today (a moderator's choice, or its
         age under COMMENTS_CLOSE_AFTER_DAYS as in force)."""
         return comments_closed(self.commenting, self.published_on, close_after_days)
-
-    @property
-    def changed(self) -> datetime:
-        return max(filter(None, (self.article_changed, self.remedy_changed)))
 
 
 # Plain SQL: on this hot path the ORM's statement building cost more than the query.
@@ -452,9 +450,6 @@ def respond(page: Page, render) -> Response:
     body = html.encode("utf-8")
     response = Response(body, mimetype="text/html")
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
-    # The copy is as new as its stamp: a client that revalidates by date alone must not
-    # keep a form whose stamp ages past COMMENTS_FORM_MAX_AGE_SECONDS.
-    response.last_modified = max(versions.changed, datetime.fromtimestamp(era.started, UTC))
     response.cache_control.public = True
     response.cache_control.max_age = 0
     response.cache_control.s_maxage = current_app.config["PAGE_SHARED_MAX_AGE_SECONDS"]
