@@ -1,0 +1,55 @@
+"""Review of the queue page memo: cases where a kept page is older than what a fresh
+render shows (time, the overview's own cache, the script root)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+from bs4 import BeautifulSoup
+from sqlalchemy import update
+
+from app.extensions import db
+from app.models import Comment, CommentStatus
+from tests.test_queue_memo import other_worker, rows
+
+PENDING = CommentStatus.PENDING
+
+
+def overview_text(response) -> str:
+    page = BeautifulSoup(response.data, "html.parser")
+    return " ".join(page.select_one("section.overview").get_text().split())
+
+
+def test_oldest_waiting_follows_the_clock(app, client, mod, add_comment, monkeypatch):
+    """'Oldest waiting: N' is rendered from now: a kept page freezes it."""
+    add_comment(status=PENDING)
+    sent = datetime(2026, 1, 1, 0, 1, tzinfo=UTC)  # add_comment's first comment
+    monkeypatch.setattr("app.moderation.overview.utcnow", lambda: sent + timedelta(minutes=5))
+    assert "Oldest waiting: 5 minutes" in overview_text(client.get("/moderation/"))
+    monkeypatch.setattr("app.moderation.overview.utcnow", lambda: sent + timedelta(hours=3))
+    assert "Oldest waiting: 3 hours" in overview_text(client.get("/moderation/"))
+
+
+def test_overview_numbers_are_not_kept_past_their_age(app, client, mod, add_comment):
+    """The overview is reused by age (MODERATION_COUNTS_SECONDS) and is not in the key:
+    a page rendered in that window with old numbers is then kept while data holds."""
+    app.config["MODERATION_COUNTS_SECONDS"] = 0.5
+    first = add_comment(status=PENDING)
+    assert "0 held comments with red flags" in overview_text(client.get("/moderation/"))
+    with other_worker(app) as other, other.app_context():
+        db.session.execute(update(Comment).where(Comment.id == first).values(red_flags="numbness"))
+        db.session.commit()
+    client.get("/moderation/")  # within the overview's age: old numbers, kept
+    time.sleep(0.7)
+    later = client.get("/moderation/")
+    assert rows(later) == [first]
+    assert "1 held comment with red flags" in overview_text(later)
+
+
+def test_a_page_under_another_script_root_is_not_served_at_the_root(app, client, mod, add_comment):
+    add_comment(status=PENDING)
+    prefixed = client.get("/moderation/", base_url="http://localhost/relief/")
+    assert b'href="/relief/moderation/' in prefixed.data
+    plain = client.get("/moderation/")
+    assert b'href="/relief/' not in plain.data
