@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy import func, literal_column, select, union
 from sqlalchemy.orm import aliased, joinedload
 
+from app.db import data_version
 from app.extensions import db
 from app.models import Article, Comment, CommentStatus, Remedy, utcnow
 from app.moderation.queue import careful_count
@@ -171,11 +172,12 @@ def overview() -> Overview:
     keeps the queue's tab counts.
     """
     max_age = current_app.config["MODERATION_COUNTS_SECONDS"]
+    version = data_version()
     cached = current_app.extensions.get(OVERVIEW_KEY)
-    if cached is not None and time.monotonic() - cached[0] < max_age:
-        return cached[1]
+    if cached is not None and (time.monotonic() - cached[0] < max_age or cached[1] == version):
+        return cached[2]
     numbers = _count()
-    current_app.extensions[OVERVIEW_KEY] = (time.monotonic(), numbers)
+    current_app.extensions[OVERVIEW_KEY] = (time.monotonic(), version, numbers)
     return numbers
 
 

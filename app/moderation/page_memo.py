@@ -27,6 +27,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from app.db import data_version
+from app.moderation.overview import overview
 from app.moderation.queue import status_counts
 
 MEMO_KEY = "relief.queue_page_memo"
@@ -76,7 +77,18 @@ def remembered(render: Callable[[], str]) -> str:
         return render()
     version = data_version()
     counts = tuple(sorted((status.value, n) for status, n in status_counts().items()))
-    key = (current_user.get_id(), request.full_path, version, counts)
+    # The overview is reused by age, and "Oldest waiting" is worded from now: both go
+    # into the key, as does the script root every link is built under.
+    numbers = overview()
+    key = (
+        current_user.get_id(),
+        request.script_root,
+        request.full_path,
+        version,
+        counts,
+        numbers,
+        numbers.waiting_for(),
+    )
     token = generate_csrf()  # the one the page's forms carry (csrf_field)
     page = memo.get(key)
     if page is not None:
