@@ -99,8 +99,8 @@ def configure_engine(app: Flask) -> None:
         now = time.monotonic()
         if now < record.info.get("relief_analyze_at", 0.0):
             return
-        record.info["relief_analyze_at"] = now + analyze_every
-        _analyze(dbapi_conn)
+        done = _analyze(dbapi_conn, busy_ms)
+        record.info["relief_analyze_at"] = now + (analyze_every if done else 60.0)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
@@ -108,7 +108,7 @@ def configure_engine(app: Flask) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def _analyze(dbapi_conn: sqlite3.Connection) -> None:
+def _analyze(dbapi_conn: sqlite3.Connection, busy_ms: int) -> bool:
     """Refresh the planner's statistics (``sqlite_stat1``) from a sample of each index
     (``analysis_limit``: milliseconds at any size, close enough for choosing indexes).
 
@@ -116,10 +116,19 @@ def _analyze(dbapi_conn: sqlite3.Connection) -> None:
     timeout, it is skipped until the next time, with a warning.
     """
     try:
+        # Never wait for another writer here: this runs in a request's teardown.
+        dbapi_conn.execute("PRAGMA busy_timeout = 0")
         dbapi_conn.execute("PRAGMA analysis_limit = 400")
         dbapi_conn.execute("ANALYZE")
+        return True
     except sqlite3.Error as error:
-        log.warning("ANALYZE skipped: %s", error)
+        log.info("ANALYZE skipped: %s", error)
+        return False
+    finally:
+        try:
+            dbapi_conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
+        except sqlite3.Error:
+            pass
 
 
 def data_version() -> tuple:

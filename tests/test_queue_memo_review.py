@@ -53,3 +53,31 @@ def test_a_page_under_another_script_root_is_not_served_at_the_root(app, client,
     assert b'href="/relief/moderation/' in prefixed.data
     plain = client.get("/moderation/")
     assert b'href="/relief/' not in plain.data
+
+
+def test_analyze_at_checkin_never_holds_a_request_for_the_busy_timeout(app, article):
+    """Another process holding the write lock (a `flask` command, another worker's long
+    write) makes the check-in ANALYZE wait SQLITE_BUSY_TIMEOUT_MS inside the request's
+    teardown, before the body goes out; any page whose connection is due pays it."""
+    import sqlite3
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        import pytest
+
+        pytest.skip("SQLite only")
+    app.config["SQLITE_BUSY_TIMEOUT_MS"] = 1500
+    with app.app_context():
+        path = db.engine.url.database
+        db.engine.dispose()
+    from app.db import configure_engine  # noqa: F401  (the listeners are on the engine)
+
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        assert app.test_client().get("/back-spasms/").status_code == 200
+        took = time.monotonic() - started
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert took < 1.0, f"a reader's page took {took:.2f}s"
