@@ -106,6 +106,9 @@ def configure_engine(app: Flask) -> None:
     def _on_begin(conn: Connection) -> None:
         mode = "IMMEDIATE" if conn.get_execution_options().get(_IMMEDIATE) else "DEFERRED"
         conn.exec_driver_sql(f"BEGIN {mode}")
+        # total_changes also counts rows a rollback undoes: data_version compares.
+        pooled = conn.connection
+        pooled.info["relief_changes_at_begin"] = pooled.dbapi_connection.total_changes
 
 
 def _analyze(dbapi_conn: sqlite3.Connection, busy_ms: int) -> bool:
@@ -155,6 +158,9 @@ def data_version() -> tuple:
     commits: Commits = current_app.extensions[COMMITS_KEY]
     version = connection.exec_driver_sql("PRAGMA data_version").scalar()
     pooled = connection.connection
+    changes = pooled.dbapi_connection.total_changes
+    if changes != pooled.info.get("relief_changes_at_begin", changes):
+        return ("writing", time.monotonic_ns())  # uncommitted rows: never reusable
     return (
         "sqlite",
         pooled.info.get("relief_serial"),

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from bs4 import BeautifulSoup
 from sqlalchemy import update
 
+from app.db import data_version
 from app.extensions import db
 from app.models import Comment, CommentStatus
 from tests.test_queue_memo import other_worker, rows
@@ -81,3 +82,15 @@ def test_analyze_at_checkin_never_holds_a_request_for_the_busy_timeout(app, arti
         writer.execute("ROLLBACK")
         writer.close()
     assert took < 1.0, f"a reader's page took {took:.2f}s"
+
+
+def test_a_rolled_back_write_leaves_no_reusable_version(app, article, add_comment):
+    """data_version's docstring: a transaction that has written and not committed gets a
+    value no other call returns.  On SQLite total_changes keeps counting rolled-back
+    rows, so the same value comes back after the rollback, over other data."""
+    first = add_comment(status=PENDING)
+    with app.app_context():
+        db.session.execute(update(Comment).where(Comment.id == first).values(status=CommentStatus.SPAM))
+        writing = data_version()
+        db.session.rollback()
+        assert data_version() != writing
