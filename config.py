@@ -290,7 +290,7 @@ class Config:
     # takes milliseconds); a moderator's own actions refresh them at once.
     MODERATION_COUNTS_SECONDS = _env_float("MODERATION_COUNTS_SECONDS", 5.0)
     # Queue pages each worker keeps while the database is unchanged (a page is about
-    # 100 kB; app.moderation.page_memo says what a kept page is keyed on); 0: none.
+    # 75 kB; app.moderation.page_memo says what a kept page is keyed on); 0: none.
     MODERATION_PAGE_MEMO = _env_int("MODERATION_PAGE_MEMO", 32)
     # Minutes during which a moderator's status change (one comment or a bulk action)
     # can be undone from the queue.

@@ -6,10 +6,11 @@ otherwise open transactions lazily with a deferred ``BEGIN``; a transaction that
 and then writes can then fail at once with "database is locked".  We take over
 transaction control so that write transactions can start with ``BEGIN IMMEDIATE`` and
 wait for the lock instead (see ``write_transaction``).  Each pooled SQLite connection
-runs an approximate ``ANALYZE`` when it is first returned to the pool and then at most
-every SQLITE_ANALYZE_SECONDS (a few milliseconds at 100,000 comments): SQLite keeps no
-statistics by itself, and without them its planner reads the queue's large index for
-a count that a small one answers (30 ms instead of 0.1 at 100,000 comments).
+runs an approximate ``ANALYZE`` (a few milliseconds at 100,000 comments) when it is
+first returned to the pool and then at most every SQLITE_ANALYZE_SECONDS (a minute
+later when another writer held the lock): SQLite keeps no statistics by itself, and
+without them its planner reads the queue's large index for a count that a small one
+answers (30 ms instead of 0.1 at 100,000 comments).
 
 ``data_version`` tells a worker whether anything in the database changed since it last
 asked, on either backend, so that it may reuse what it built from the same data.
@@ -25,7 +26,7 @@ import threading
 import time
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from flask import Flask, current_app
 from sqlalchemy import event
@@ -115,8 +116,9 @@ def _analyze(dbapi_conn: sqlite3.Connection, busy_ms: int) -> bool:
     """Refresh the planner's statistics (``sqlite_stat1``) from a sample of each index
     (``analysis_limit``: milliseconds at any size, close enough for choosing indexes).
 
-    It takes the write lock for a moment; if another writer holds it past the busy
-    timeout, it is skipped until the next time, with a warning.
+    It takes the write lock for a moment and never waits for it (this runs as a
+    request ends): if another writer holds it, it is skipped (logged at info level) and
+    the caller tries again a minute later.  Return whether it ran.
     """
     try:
         # Never wait for another writer here: this runs in a request's teardown.
@@ -128,10 +130,8 @@ def _analyze(dbapi_conn: sqlite3.Connection, busy_ms: int) -> bool:
         log.info("ANALYZE skipped: %s", error)
         return False
     finally:
-        try:
+        with suppress(sqlite3.Error):
             dbapi_conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
-        except sqlite3.Error:
-            pass
 
 
 def data_version() -> tuple:

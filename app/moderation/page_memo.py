@@ -12,7 +12,8 @@ costs one light statement.  A page is kept under everything it was built from:
 What differs between two views of the same data is put back on the way out: the CSRF
 token of the asking session replaces a per-worker placeholder.  A view with flashed
 messages (after an action) is rendered afresh and not kept.  MODERATION_PAGE_MEMO
-pages are kept per worker, least recently used first out; 0 turns it off.
+pages are kept per worker (as UTF-8, about 75 kB each), least recently used first out;
+0 turns it off.
 """
 
 from __future__ import annotations
@@ -40,18 +41,20 @@ class PageMemo:
         self.size = size
         # Stands for the CSRF token in a kept page: random per worker, so no text a
         # commenter writes can contain it.
-        self.placeholder = f"relief-csrf-{secrets.token_hex(16)}"
+        self.placeholder = f"relief-csrf-{secrets.token_hex(16)}".encode()
         self._lock = threading.Lock()
-        self._pages: OrderedDict[Hashable, str] = OrderedDict()
+        # UTF-8 bytes: a page is about 75 kB so (a str holding one emoji takes four
+        # bytes a character).
+        self._pages: OrderedDict[Hashable, bytes] = OrderedDict()
 
-    def get(self, key: Hashable) -> str | None:
+    def get(self, key: Hashable) -> bytes | None:
         with self._lock:
             page = self._pages.get(key)
             if page is not None:
                 self._pages.move_to_end(key)
             return page
 
-    def put(self, key: Hashable, page: str) -> None:
+    def put(self, key: Hashable, page: bytes) -> None:
         with self._lock:
             self._pages[key] = page
             self._pages.move_to_end(key)
@@ -69,7 +72,7 @@ def _memo() -> PageMemo | None:
     return memo
 
 
-def remembered(render: Callable[[], str]) -> str:
+def remembered(render: Callable[[], str]) -> str | bytes:
     """Return the page ``render`` makes for this request: kept from an earlier view when
     nothing it was built from changed since, else rendered (and kept)."""
     memo = _memo()
@@ -89,10 +92,11 @@ def remembered(render: Callable[[], str]) -> str:
         numbers,
         numbers.waiting_for(),
     )
-    token = generate_csrf()  # the one the page's forms carry (csrf_field)
-    page = memo.get(key)
-    if page is not None:
-        return page.replace(memo.placeholder, token)
+    # The one the page's forms carry (csrf_field): a signed token, ASCII.
+    token = generate_csrf().encode()
+    kept = memo.get(key)
+    if kept is not None:
+        return kept.replace(memo.placeholder, token)
     page = render()
-    memo.put(key, page.replace(token, memo.placeholder))
+    memo.put(key, page.encode().replace(token, memo.placeholder))
     return page
