@@ -15,12 +15,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Article, Comment, CommentStatus, Remedy
+from app.models import Article, CommentStatus, Remedy
 from app.transfer import disqus
 from app.transfer.records import SourceComment, SourcePost, SourceSite, TransferError
+from tests.imported import comment_count, comments_by_source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transfer"
 DISQUS = FIXTURES / "disqus.xml"
@@ -42,20 +43,6 @@ REPORT = [
 
 def import_disqus(runner, path: Path = DISQUS, *options: str):
     return runner.invoke(args=["comments", "import-disqus", str(path), *options])
-
-
-def comments_by_source(app) -> dict[str, Comment]:
-    with app.app_context():
-        rows = db.session.scalars(select(Comment).order_by(Comment.id)).all()
-        for row in rows:
-            row.author_email  # noqa: B018 (deferred: load it before the session ends)
-        db.session.expunge_all()
-    return {row.source_id: row for row in rows}
-
-
-def comment_count(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(Comment))
 
 
 def page_ids(app) -> dict[str, tuple[int, int | None]]:

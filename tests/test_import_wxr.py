@@ -13,12 +13,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import undefer
 
 from app.extensions import db
 from app.models import (
     Article,
-    Comment,
     CommentStatus,
     ModerationAction,
     ModerationEvent,
@@ -26,24 +24,13 @@ from app.models import (
     Remedy,
 )
 from app.transfer.html_text import html_to_text
+from tests.imported import comment_count, comments_by_source
 
 WXR = Path(__file__).parent / "fixtures" / "transfer" / "wordpress.xml"
 
 
 def run_import(runner, path, *extra):
     return runner.invoke(args=["comments", "import-wxr", str(path), *extra])
-
-
-def comments_by_source(app) -> dict[str, Comment]:
-    with app.app_context():
-        rows = db.session.scalars(select(Comment).options(undefer(Comment.author_email))).all()
-        db.session.expunge_all()
-        return {row.source_id: row for row in rows}
-
-
-def comment_count(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(Comment))
 
 
 def page_state(app) -> list[tuple]:
