@@ -117,8 +117,9 @@ def _analyze(dbapi_conn: sqlite3.Connection, busy_ms: int) -> bool:
     (``analysis_limit``: milliseconds at any size, close enough for choosing indexes).
 
     It takes the write lock for a moment and never waits for it (this runs as a
-    request ends): if another writer holds it, it is skipped (logged at info level) and
-    the caller tries again a minute later.  Return whether it ran.
+    request ends): if another writer holds it, it is put off (a debug line: routine
+    under a write load) and the caller tries again a minute later; any other failure (a
+    read-only file) is logged as a warning.  Return whether it ran.
     """
     try:
         # Never wait for another writer here: this runs in a request's teardown.
@@ -127,7 +128,10 @@ def _analyze(dbapi_conn: sqlite3.Connection, busy_ms: int) -> bool:
         dbapi_conn.execute("ANALYZE")
         return True
     except sqlite3.Error as error:
-        log.info("ANALYZE skipped: %s", error)
+        if getattr(error, "sqlite_errorname", "") == "SQLITE_BUSY":
+            log.debug("ANALYZE put off for a minute: another connection is writing")
+        else:
+            log.warning("ANALYZE skipped: %s", error)
         return False
     finally:
         with suppress(sqlite3.Error):
