@@ -12,13 +12,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from app import create_app
 from app.db import data_version
 from app.extensions import db
 from app.models import Comment, CommentStatus
 from config import TestConfig
+from tests.test_moderation_queue_pages import statements_for
 
 PENDING, APPROVED = CommentStatus.PENDING, CommentStatus.APPROVED
 
@@ -46,27 +47,11 @@ def other_worker(app):
             db.engine.dispose()
 
 
-def statements_of(app, client, url: str) -> list[str]:
-    executed: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def keep(conn, cursor, statement, parameters, context, executemany):
-        executed.append(statement)
-
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
-    return executed
-
-
 def test_a_repeated_view_reads_no_comment(app, client, mod, add_comment):
     """What makes the queue fast: the second view of unchanged data is the kept page."""
     ids = [add_comment(status=PENDING) for _ in range(3)]
     assert rows(client.get("/moderation/")) == ids
-    again = statements_of(app, client, "/moderation/")
+    again = statements_for(app, client, "/moderation/")
     assert not [s for s in again if "FROM comments" in s], again
     assert rows(client.get("/moderation/")) == ids
 
@@ -202,14 +187,14 @@ def test_many_addresses_keep_a_bounded_number_of_pages(app, client, mod, add_com
     app.config["MODERATION_PAGE_MEMO"] = 4
     for n in range(20):
         assert client.get(f"/moderation/?q=probe{n}").status_code == 200
-    assert len(app.extensions[MEMO_KEY]._pages) == 4
+    assert len(app.extensions[MEMO_KEY]) == 4
 
 
 def test_turned_off_it_renders_every_time(app, client, mod, add_comment):
     app.config["MODERATION_PAGE_MEMO"] = 0
     add_comment(status=PENDING)
     client.get("/moderation/")
-    again = statements_of(app, client, "/moderation/")
+    again = statements_for(app, client, "/moderation/")
     assert [s for s in again if "FROM comments" in s]
 
 

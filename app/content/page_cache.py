@@ -29,9 +29,7 @@ needs clearing (see :func:`key_for` for the rest of the key).
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -53,6 +51,7 @@ from app.content import get_help
 from app.extensions import db
 from app.models import Commenting, UTCDateTime
 from app.models.content import comments_closed, review_overdue
+from app.shared.lru import LeastRecentlyUsed
 from app.shared.pages import Page
 
 EXTENSION = "relief.page_cache"
@@ -116,33 +115,8 @@ class CachedPage:
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [self.body]
 
 
-class RenderedPages:
+class RenderedPages(LeastRecentlyUsed[CachedPage]):
     """A small thread-safe LRU of shared pages."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._pages: OrderedDict[tuple, CachedPage] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> CachedPage | None:
-        with self._lock:
-            page = self._pages.get(key)
-            if page is not None:
-                self._pages.move_to_end(key)
-            return page
-
-    def put(self, key: tuple, page: CachedPage) -> None:
-        if self.size <= 0:
-            return
-        with self._lock:
-            self._pages[key] = page
-            self._pages.move_to_end(key)
-            while len(self._pages) > self.size:
-                self._pages.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._pages.clear()
 
 
 def pages_of(app: Flask) -> RenderedPages:

@@ -19,9 +19,7 @@ pages are kept per worker (as UTF-8, about 75 kB each), least recently used firs
 from __future__ import annotations
 
 import secrets
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 
 from flask import current_app, request, session
 from flask_login import current_user
@@ -30,36 +28,20 @@ from flask_wtf.csrf import generate_csrf
 from app.db import data_version
 from app.moderation.overview import overview
 from app.moderation.queue import status_counts
+from app.shared.lru import LeastRecentlyUsed
 
 MEMO_KEY = "relief.queue_page_memo"
 
 
-class PageMemo:
-    """Rendered pages by key, the least recently used dropped first."""
+class PageMemo(LeastRecentlyUsed[bytes]):
+    """Rendered pages by key, as UTF-8 bytes (a page is about 75 kB so; a str holding
+    one emoji takes four bytes a character), the least recently used dropped first."""
 
     def __init__(self, size: int) -> None:
-        self.size = size
+        super().__init__(size)
         # Stands for the CSRF token in a kept page: random per worker, so no text a
         # commenter writes can contain it.
         self.placeholder = f"relief-csrf-{secrets.token_hex(16)}".encode()
-        self._lock = threading.Lock()
-        # UTF-8 bytes: a page is about 75 kB so (a str holding one emoji takes four
-        # bytes a character).
-        self._pages: OrderedDict[Hashable, bytes] = OrderedDict()
-
-    def get(self, key: Hashable) -> bytes | None:
-        with self._lock:
-            page = self._pages.get(key)
-            if page is not None:
-                self._pages.move_to_end(key)
-            return page
-
-    def put(self, key: Hashable, page: bytes) -> None:
-        with self._lock:
-            self._pages[key] = page
-            self._pages.move_to_end(key)
-            while len(self._pages) > self.size:
-                self._pages.popitem(last=False)
 
 
 def _memo() -> PageMemo | None:
