@@ -225,7 +225,7 @@ def post(page: PageAddress) -> Response:
     except cross_origin.CrossSiteRequest:
         form.rendered_at.errors = [CROSS_SITE_MESSAGE]  # shown atop the form
         return show(page.load(), form, status=403)
-    if closing.key_closed(page.key):
+    if page.closed:
         return show(page.load(), form, status=CommentsClosed.http_status)
     if not form.validate():
         return show(page.load(), form, status=422)

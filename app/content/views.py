@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
 
-from app.comments import own
+from app.comments import closing, own
 from app.content import (
     comment_views,
     feeds,
@@ -133,7 +133,8 @@ def address(article_slug: str, remedy_slug: str | None) -> PageAddress:
         return Page(*queries.remedy_page(article_slug, remedy_slug, drafts))
 
     key = PageKey(versions.article_id, versions.remedy_id)
-    return PageAddress(article_slug, remedy_slug, key, load)
+    closed = closing.is_closed(versions.commenting, versions.published_on)
+    return PageAddress(article_slug, remedy_slug, key, closed, load)
 
 
 @bp.get("/comments.atom")

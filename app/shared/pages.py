@@ -88,12 +88,15 @@ class Page:
 class PageAddress:
     """A page known by its slugs and ids only: enough to take a comment and redirect.
 
-    ``load`` fetches the whole page, for the rarer answers that render it.
+    ``closed``: whether the page was closed to comments when its address was read (from
+    the same row, so no query of its own); the write transaction checks again under its
+    lock.  ``load`` fetches the whole page, for the rarer answers that render it.
     """
 
     article_slug: str
     remedy_slug: str | None
     key: PageKey
+    closed: bool
     load: Callable[[], Page]
 
     def url(self, **params) -> str:
