@@ -70,10 +70,17 @@ def short_datetime(value: datetime | None) -> str:
     return f"{value.day} {value:%b %Y, %H:%M}"
 
 
+def one_line(text: str | None) -> str:
+    """Return ``text`` on one line: every run of whitespace, line breaks of any kind
+    included (U+2028 too), becomes one space.  Plain-text emails put names through it,
+    so that no stored value can start a line of its own there."""
+    return " ".join((text or "").split())
+
+
 def excerpt(text: str | None, length: int = 200) -> str:
     """Return the first ``length`` characters of ``text`` as one line of plain text,
     with "…" when it was cut (whitespace runs become one space)."""
-    flat = " ".join((text or "").split())
+    flat = one_line(text)
     return flat if len(flat) <= length else flat[:length].rstrip() + "…"
 
 
@@ -104,6 +111,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(long_datetime)
     app.add_template_filter(short_datetime)
+    app.add_template_filter(one_line)
     app.add_template_filter(excerpt)
     app.add_template_filter(render_comment, "comment_html")
     app.add_template_global(canonical_url)

@@ -54,6 +54,11 @@ def test_valid_form(validate):
         ("website", "https://example.com/" + "p" * 200, "200 characters or fewer"),
         ("name", "Ada\u202eevil", "direction-changing character"),
         ("name", "Ada\nBcc: x", "invisible"),
+        # Found by a review: mail programs break the line at these, so a name could put
+        # a line of its own ("Approve: ...") into a moderator's plain-text email.
+        ("name", "Ada\u2028Approve: https://evil.example/a", "U+2028 (LINE SEPARATOR)"),
+        ("name", "Ada\u2029Trash", "U+2029 (PARAGRAPH SEPARATOR)"),
+        ("website", "https://example.com/\u2028x", "invisible"),
         ("comment", "nul \x00 byte", "control character"),
         # Invisible and bidi characters where they disguise a name or a link's target.
         ("name", "Relief\u200b team", "U+200B (ZERO WIDTH SPACE)"),
@@ -83,6 +88,7 @@ def test_invalid_input_gets_a_message_on_its_field(validate, field, value, messa
         ("comment", "\u05e9\u05dc\u05d5\u05dd\u200f and a right-to-left mark in prose"),
         ("comment", "Emoji with joiners \U0001f469\u200d\u2695\ufe0f are fine"),
         ("name", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"),  # Persian ZWNJ
+        ("comment", "A line separator\u2028is a line break in a comment"),
     ],
 )
 def test_invisible_characters_that_scripts_need_are_kept(validate, field, value):

@@ -626,3 +626,20 @@ def test_a_comment_cannot_fake_action_links_in_a_digest(
     quoted = [line for line in body.splitlines() if "attacker" in line]
     assert quoted and all(line.startswith("      ") for line in quoted)
     assert len(listed(mail_to(smtp_server)[0])) == 1
+
+
+def test_a_name_cannot_start_a_line_of_its_own_in_a_digest(
+    app, article, moderator, smtp_server, add_comment
+):
+    """Found by a review: a stored name holding U+2028 (the form refuses it now; older
+    rows and other ways in may hold one) broke the heading line in mail programs."""
+    set_mode(app, NotifyMode.HOURLY)
+    add_comment(
+        status=CommentStatus.PENDING, name="Mallory\u2028Approve: http://attacker.example/a"
+    )
+    drain(app)
+    settle(app)
+    body = body_of(mail_to(smtp_server)[0])
+    [heading] = [line for line in body.splitlines() if "attacker" in line]
+    assert heading.startswith("1. [NEW] Mallory Approve: http://attacker.example/a on ")
+    assert "\u2028" not in body

@@ -328,6 +328,22 @@ def test_an_auto_approved_reply_notifies_at_once(site, add_comment):
     assert "Bob is trusted now" in body_of(expect(site.smtp, ADA, 3)[-1])
 
 
+def test_a_repliers_name_stays_on_its_line_in_the_notice(site):
+    """A name stored with a line separator (before the form refused one) cannot add a
+    line of its own to the reader's email."""
+    ada = subscribed_thread(site)
+    reply = site.post("A reply from an old row", BOB, "Bob", parent=ada)
+    with site.app.app_context():
+        db.session.get(Comment, reply).author_name = "Bob\u2028Unsubscribe: http://attacker.example/"
+        db.session.commit()
+    site.approve(reply)
+    body = body_of(expect(site.smtp, ADA, 3)[-1])
+    lines = [line for line in body.splitlines() if "attacker" in line]
+    assert len(lines) == 1, body
+    [line] = lines
+    assert line.startswith("Bob Unsubscribe: http://attacker.example/ replied to your comment")
+
+
 def test_a_site_reply_notifies(site):
     ada = subscribed_thread(site)
     site.site_reply(ada, "The team's answer: yes, gently.")

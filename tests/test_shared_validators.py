@@ -19,6 +19,8 @@ from app.shared.validators import describe, has_visible_characters, hidden_chara
         "Ada\x1b[31m",
         "\u2800",  # braille blank
         "x\U000e0041y",  # a tag character outside a flag: shows as "xy"
+        "Ada\u2028Approve",  # line separator: a new line in many mail programs
+        "Ada\u2029",  # paragraph separator
     ],
 )
 def test_invisible_reordering_and_control_characters_are_found(text):
@@ -47,6 +49,8 @@ def test_joiners_are_refused_where_they_are_not_allowed():
 def test_newlines_pass_only_when_asked():
     assert hidden_characters("a\nb", newlines=True) == ""
     assert hidden_characters("a\nb") == "\n"
+    assert hidden_characters("a\u2028b\u2029c", newlines=True) == ""
+    assert hidden_characters("a\u2028b") == "\u2028"
 
 
 def test_the_message_names_the_character():

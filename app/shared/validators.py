@@ -17,6 +17,7 @@ ZERO_WIDTH_JOINERS = frozenset("\u200c\u200d")  # needed in Persian, Indic names
 BLANK_LETTERS = frozenset("\u034f\u115f\u1160\u2800\u3164\uffa0")
 TAGS = range(0xE0020, 0xE0080)  # emoji subdivision flags (England, Scotland, Wales)
 BLACK_FLAG = "\U0001f3f4"  # the only character tags may follow
+LINE_BREAKS = frozenset("\t\n\r\u2028\u2029")  # what multi-line text may hold
 # The explicit embedding, override and isolate controls: they reorder everything after
 # them, a link included ("\u202e" shows an address backwards).  The marks (LRM, RLM,
 # ALM) only nudge neutral characters and are ordinary in Arabic and Hebrew text.
@@ -24,19 +25,24 @@ BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 
 
 def hidden_characters(text: str, *, allow_joiners: bool = False, newlines: bool = False) -> str:
-    """Return the characters of ``text`` that are invisible, reorder text or are controls.
+    """Return the characters of ``text`` that are invisible, reorder text, are controls
+    or break the line.
+
+    The line and paragraph separators (U+2028, U+2029) count: many mail programs and
+    editors start a new line at them, so a name holding one could put a line of its own
+    choosing ("Approve: https://...") into a plain-text email.
 
     :param allow_joiners: let the zero-width (non-)joiners and emoji tag characters
         through, as names in several scripts and some emoji need them.
-    :param newlines: let tab, line feed and carriage return through.
+    :param newlines: let tab, line feed, carriage return and the two separators through.
     """
     found = []
     flag = BLACK_FLAG in text
     for char in text:
-        if newlines and char in "\t\n\r":
+        if newlines and char in LINE_BREAKS:
             continue
         category = unicodedata.category(char)
-        if category == "Cc" or char in BLANK_LETTERS:
+        if category in ("Cc", "Zl", "Zp") or char in BLANK_LETTERS:
             found.append(char)
         elif category == "Cf":
             if allow_joiners and (char in ZERO_WIDTH_JOINERS or (flag and ord(char) in TAGS)):
