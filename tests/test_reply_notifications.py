@@ -334,7 +334,9 @@ def test_a_repliers_name_stays_on_its_line_in_the_notice(site):
     ada = subscribed_thread(site)
     reply = site.post("A reply from an old row", BOB, "Bob", parent=ada)
     with site.app.app_context():
-        db.session.get(Comment, reply).author_name = "Bob\u2028Unsubscribe: http://attacker.example/"
+        db.session.get(
+            Comment, reply
+        ).author_name = "Bob\u2028Unsubscribe: http://attacker.example/"
         db.session.commit()
     site.approve(reply)
     body = body_of(expect(site.smtp, ADA, 3)[-1])
