@@ -170,7 +170,7 @@ def data_version() -> tuple:
         pooled.info.get("relief_serial"),
         version,
         commits.count,
-        pooled.dbapi_connection.total_changes,
+        changes,
     )
 
 

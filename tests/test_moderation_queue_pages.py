@@ -237,11 +237,16 @@ def test_a_cursor_past_the_last_row_shows_the_numbered_page(app, client, mod, ad
 # --- What a page costs ----------------------------------------------------------------------
 
 
-def statements_for(app, client, url: str) -> list[str]:
+def statements_for(app, client, url: str, *, pragmas: bool = False) -> list[str]:
+    """The SQL statements a GET of ``url`` runs (transaction control left out, and
+    SQLite's PRAGMAs unless ``pragmas``)."""
     seen: list[str] = []
+    skipped = (
+        ("BEGIN", "COMMIT", "ROLLBACK") if pragmas else ("BEGIN", "PRAGMA", "COMMIT", "ROLLBACK")
+    )
 
     def count(conn, cursor, statement, *args):
-        if not statement.startswith(("BEGIN", "PRAGMA", "COMMIT", "ROLLBACK")):
+        if not statement.startswith(skipped):
             seen.append(statement)
 
     with app.app_context():

@@ -4,10 +4,15 @@ Rendering a page of the queue (twenty rows, each with its forms, links and decry
 email) costs a worker about 13 ms of Python; reading it again when nothing changed
 costs one light statement.  A page is kept under everything it was built from:
 
-- the moderator (their id: their name, role and preferences live in the database),
-- the URL with its query (tab, filters, page, cursor, ``select``),
+- the moderator (their id and session generation: their name, role and preferences
+  live in the database),
+- the script root every link is built under, and the URL with its query (tab,
+  filters, page, cursor, ``select``),
 - the database's ``data_version`` (any committed change, by any process, moves it),
-- the worker's tab counts (which it may reuse for MODERATION_COUNTS_SECONDS).
+- the worker's tab counts and queue overview (which it may reuse for
+  MODERATION_COUNTS_SECONDS), with the overview's "Oldest waiting", worded from now.
+
+One ``data_version`` is read per view and handed to the counts and the overview.
 
 What differs between two views of the same data is put back on the way out: the CSRF
 token of the asking session replaces a per-worker placeholder.  A view with flashed
@@ -61,10 +66,10 @@ def remembered(render: Callable[[], str]) -> str | bytes:
     if memo is None or session.get("_flashes"):
         return render()
     version = data_version()
-    counts = tuple(sorted((status.value, n) for status, n in status_counts().items()))
+    counts = tuple(sorted((status.value, n) for status, n in status_counts(version).items()))
     # The overview is reused by age, and "Oldest waiting" is worded from now: both go
     # into the key, as does the script root every link is built under.
-    numbers = overview()
+    numbers = overview(version)
     key = (
         current_user.get_id(),
         request.script_root,

@@ -89,26 +89,24 @@ COUNTS_KEY = "relief.moderation_counts"
 
 class TabCounts:
     """One worker's copy of the queue's tab counts, with the time it was counted and the
-    database's ``data_version`` then (when known)."""
+    database's ``data_version`` then."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._value: tuple[float, Hashable, dict[CommentStatus, int]] | None = None
 
-    def get(self, max_age: float, version: Hashable = None) -> dict[CommentStatus, int] | None:
+    def get(self, max_age: float, version: Hashable) -> dict[CommentStatus, int] | None:
         """Return the counts if they are younger than ``max_age`` seconds, or were
         counted at the same ``version`` of the data (then they are still exact)."""
         with self._lock:
             if self._value is None:
                 return None
             taken, counted_at, counts = self._value
-            if time.monotonic() - taken < max_age or (
-                version is not None and version == counted_at
-            ):
+            if time.monotonic() - taken < max_age or version == counted_at:
                 return dict(counts)
         return None
 
-    def put(self, counts: dict[CommentStatus, int], version: Hashable = None) -> None:
+    def put(self, counts: dict[CommentStatus, int], version: Hashable) -> None:
         with self._lock:
             self._value = (time.monotonic(), version, dict(counts))
 
@@ -121,15 +119,17 @@ def _tab_counts() -> TabCounts:
     return current_app.extensions.setdefault(COUNTS_KEY, TabCounts())
 
 
-def status_counts() -> dict[CommentStatus, int]:
+def status_counts(version: Hashable | None = None) -> dict[CommentStatus, int]:
     """Return how many comments each status tab holds.
 
     Counted from ``ix_comments_queue`` alone (about 10 ms for 100,000 comments on
     PostgreSQL once the table is vacuumed), so each worker keeps the counts for
     MODERATION_COUNTS_SECONDS and drops them after its own actions, and beyond that for
     as long as the database is unchanged (``app.db.data_version``).
+
+    :param version: the ``data_version()`` a caller already read in this request.
     """
-    version = data_version()
+    version = data_version() if version is None else version
     cached = _tab_counts().get(current_app.config["MODERATION_COUNTS_SECONDS"], version)
     if cached is not None:
         return cached
