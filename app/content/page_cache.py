@@ -107,8 +107,7 @@ class CachedPage:
         HEAD."""
         if any(name in environ for name in _RARE_CONDITIONS):
             return self.response(environ)(environ, start_response)
-        asks = "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ
-        if asks and not is_resource_modified(environ, self.etag):
+        if "HTTP_IF_NONE_MATCH" in environ and not is_resource_modified(environ, self.etag):
             start_response("304 NOT MODIFIED", list(self.unchanged_headers))
             return []
         start_response("200 OK", list(self.headers))
