@@ -3,6 +3,7 @@
     .venv/bin/python bench/profile_post.py                 # in-process profile, then wrk
     .venv/bin/python bench/profile_post.py --no-wrk --posts 500 --cprofile 25
     .venv/bin/python bench/profile_post.py --no-profile --synchronous NORMAL,FULL --isso
+    .venv/bin/python bench/profile_post.py --no-profile --synchronous FULL --isso --floor
 
 A fresh database is made as ``make bench`` makes it (migrations, content, bench/seed.py:
 100,000 comments by default; ``--database PATH`` keeps the seeded file for the next
@@ -27,8 +28,10 @@ run).  Then, on copies of it:
    POST (steadier than the rate when other work shares the machine).  Then every
    comment answered with a redirect is looked up in the database (zero lost).
    ``--isso`` runs Isso's POST beside it (installed by bench/run.py into
-   bench/.venv-isso); ``--baseline PATH`` serves another checkout beside this one
-   (``git worktree add ../before <commit>``, with this file copied into it).
+   bench/.venv-isso); ``--floor`` serves bench/floor_app.py beside it (gunicorn, Flask
+   and one durable INSERT: the floor under any Flask app that takes comments, in the
+   first ``--synchronous`` mode); ``--baseline PATH`` serves another checkout beside
+   this one (``git worktree add ../before <commit>``, with this file copied into it).
 
 Nothing here changes the app: the stage timers wrap functions in this process only;
 the synchronous mode is set with the app's SQLITE_SYNCHRONOUS setting or, where the app
@@ -55,6 +58,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from contextlib import closing
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -516,6 +520,8 @@ def wrk_runs(seeded: Path, work: Path, args) -> list[dict]:
             scenario = run.Scenario("post", "POST", "relief", ARTICLE, "post_comment.lua", "POST")
             servers.append((server, scenario, env))
             server.start()
+        if args.floor:
+            servers.append(start_floor(seeded, work, args.synchronous[0]))
         if args.isso:
             servers.append(
                 (
@@ -543,7 +549,10 @@ def wrk_runs(seeded: Path, work: Path, args) -> list[dict]:
         if env is None:
             continue
         ids = run.acknowledged_ids(work / f"ids-{server.port}")
-        lost = run.missing_comments(env, ids)
+        if FLOOR_TABLE in env:
+            lost = floor_missing(env[FLOOR_TABLE], ids)
+        else:
+            lost = run.missing_comments(env, ids)
         for result in results:
             if result["server"] == server.name:
                 result.update(acknowledged_ids=len(ids), lost=lost)
@@ -569,6 +578,40 @@ class MailSink:
 def start_mail_sink() -> MailSink:
     say("moderators' emails ON: an SMTP sink on 127.0.0.1 takes them")
     return MailSink()
+
+
+FLOOR_TABLE = "BENCH_FLOOR_DATABASE"  # in the floor server's env: where its rows are
+
+
+def start_floor(seeded: Path, work: Path, mode: str) -> tuple:
+    """Serve bench/floor_app.py, the least a Flask comment POST can do, on a copy of the
+    seeded file, with the same gunicorn settings (server, scenario, env)."""
+    port = run.free_port()
+    url = fresh_copy(seeded, work, f"floor-{port}")
+    env = {**run.relief_env(work, port), "DATABASE_URL": url, "SQLITE_SYNCHRONOUS": mode}
+    env[FLOOR_TABLE] = url.removeprefix("sqlite:///")
+    app_spec = "bench.floor_app:create_app()"
+    server = run.Server(
+        f"Flask floor (one INSERT), synchronous={mode}",
+        [*run.gunicorn(run.BIN, app_spec, port)[:-1], "--chdir", str(ROOT), app_spec],
+        env,
+        port,
+        work / f"floor-{port}.log",
+    )
+    server.start()
+    scenario = run.Scenario("floor_post", "POST", "floor", ARTICLE, "post_comment.lua", "POST")
+    return server, scenario, env
+
+
+def floor_missing(path: str, ids: set[int]) -> int:
+    """How many ids the floor app acknowledged are not in its table."""
+    import sqlite3
+
+    from bench.floor_app import TABLE
+
+    with closing(sqlite3.connect(path)) as connection:
+        stored = {row[0] for row in connection.execute(f"SELECT id FROM {TABLE}")}
+    return len(ids - stored)
 
 
 def start_isso(work: Path) -> run.Server:
@@ -652,6 +695,11 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--concurrency", default="8,32")
     parser.add_argument("--synchronous", default="NORMAL,FULL", help="SQLite modes for wrk")
     parser.add_argument("--isso", action="store_true", help="run Isso's POST beside it")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also serve bench/floor_app.py: Flask and one durable INSERT, nothing else",
+    )
     parser.add_argument("--rounds", type=int, default=1, help="wrk rounds (median shown)")
     parser.add_argument(
         "--variant",
