@@ -10,6 +10,7 @@ without an email or IP (as newer exports are), and HTML with links and entities.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,13 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Article, CommentStatus, Remedy
 from app.transfer import disqus
-from app.transfer.records import SourceComment, SourcePost, SourceSite, TransferError
+from app.transfer.records import (
+    SourceComment,
+    SourceEnd,
+    SourcePost,
+    SourceSite,
+    TransferError,
+)
 from tests.imported import comment_count, comments_by_source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transfer"
@@ -61,6 +68,8 @@ def page_ids(app) -> dict[str, tuple[int, int | None]]:
 def test_reader_yields_the_forum_then_threads_then_posts():
     records = list(disqus.read(DISQUS))
     assert records[0] == SourceSite("disqus:backcareblog", "Disqus", post_word="thread")
+    # Last, the fingerprint the importer compares between its two readings.
+    assert records[-1] == SourceEnd(hashlib.sha256(DISQUS.read_bytes()).hexdigest())
     threads = [r for r in records if isinstance(r, SourcePost)]
     assert threads == [
         SourcePost(

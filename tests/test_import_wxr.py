@@ -8,6 +8,8 @@ and an attachment without comments.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,7 +25,10 @@ from app.models import (
     OutgoingMail,
     Remedy,
 )
+from app.transfer import wxr
 from app.transfer.html_text import html_to_text
+from app.transfer.importer import import_comments
+from app.transfer.records import SourceEnd, TransferError
 from tests.imported import comment_count, comments_by_source
 
 WXR = Path(__file__).parent / "fixtures" / "transfer" / "wordpress.xml"
@@ -260,6 +265,37 @@ def test_a_map_to_no_page_stops_before_anything_is_written(app, article, runner,
     assert message in result.output
     assert "Nothing was imported." in result.output
     assert comment_count(app) == 0
+
+
+@pytest.mark.parametrize("how", ["rewritten in place", "replaced by another file"])
+def test_a_file_changed_between_the_two_readings_writes_nothing(app, article, tmp_path, how):
+    """Same number of comments, other words: only the bytes tell the readings apart."""
+    path = wxr_file(tmp_path, wp_comment(1, text="The words that were checked."))
+    readings = []
+
+    def read():
+        if readings:  # the second reading: someone changed the file since the first
+            other = wxr_file(tmp_path / "other", wp_comment(1, text="Words nobody checked."))
+            if how == "rewritten in place":
+                path.write_bytes(other.read_bytes())
+            else:
+                os.replace(other, path)
+        readings.append(how)
+        return wxr.read(path)
+
+    (tmp_path / "other").mkdir()
+    site = app.test_request_context(base_url=app.config["SITE_URL"])
+    with site, pytest.raises(TransferError, match="changed while it was being imported"):
+        import_comments(read)
+    assert len(readings) == 2
+    assert comment_count(app) == 0
+
+
+def test_a_reading_ends_with_the_sha256_of_the_file(tmp_path):
+    path = wxr_file(tmp_path, wp_comment(1))
+    records = list(wxr.read(path))
+    assert records[-1] == SourceEnd(hashlib.sha256(path.read_bytes()).hexdigest())
+    assert sum(isinstance(record, SourceEnd) for record in records) == 1
 
 
 def test_a_map_that_matches_no_post_is_pointed_out(app, article, runner):

@@ -25,8 +25,15 @@ from urllib.parse import unquote, urlsplit
 from xml.etree.ElementTree import Element
 
 from app.models import CommentStatus
-from app.transfer.records import Record, SourceComment, SourcePost, SourceSite, TransferError
-from app.transfer.xmlstream import Holding, events, local, text_of
+from app.transfer.records import (
+    Record,
+    SourceComment,
+    SourceEnd,
+    SourcePost,
+    SourceSite,
+    TransferError,
+)
+from app.transfer.xmlstream import Fingerprint, Holding, events, local, text_of
 
 NAMESPACE = "http://disqus.com"
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
@@ -146,7 +153,8 @@ def _post(element: Element) -> SourceComment:
 
 
 def read(path: Path) -> Iterator[Record]:
-    """Yield the site, then every thread and comment of the Disqus export at ``path``.
+    """Yield the site, then every thread and comment of the Disqus export at ``path``,
+    then the fingerprint of what was read (``SourceEnd``).
 
     :raise TransferError: for a file that is not a Disqus export, or not well-formed XML.
     """
@@ -154,7 +162,8 @@ def read(path: Path) -> Iterator[Record]:
     forum = ""
     site_sent = False
     holding = Holding(path)
-    for event, element in events(path):
+    fingerprint = Fingerprint()
+    for event, element in events(path, fingerprint):
         if event == "start":
             holding.take()
             if not stack and element.tag != ROOT:
@@ -175,6 +184,7 @@ def read(path: Path) -> Iterator[Record]:
         holding.let_go(stack[0], element)  # read: let go of it and of its children
     if not site_sent:
         yield _site(path, forum)  # categories only: nothing to import, but no error
+    yield SourceEnd(fingerprint.hexdigest())
 
 
 def _site(path: Path, forum: str) -> SourceSite:

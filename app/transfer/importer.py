@@ -5,7 +5,9 @@ file fails here, before anything is written), matches its posts to Relief's page
 leaves out what cannot be imported and finds what an earlier import already brought
 (by source site and id): that is the report, and all ``--dry-run`` does.  The second
 reading writes the new comments in one transaction, in batches, and then links replies
-to their parents, which may come anywhere in the file.  Memory grows with the number of
+to their parents, which may come anywhere in the file; it commits only if it read the
+same bytes as the first (their SHA-256), so a file replaced or rewritten in between
+writes nothing.  Memory grows with the number of
 comments only by a few small entries each (ids, parents), never with their text.
 
 Imported comments are stored as they were there: no policy runs on them (they were
@@ -33,7 +35,14 @@ from app.models import Comment, CommentStatus, ModerationAction, ModerationEvent
 from app.shared.pages import PageKey
 from app.transfer.cleaning import CleanComment, prepare
 from app.transfer.matching import Match, PageIndex
-from app.transfer.records import Record, SourceComment, SourcePost, SourceSite, TransferError
+from app.transfer.records import (
+    Record,
+    SourceComment,
+    SourceEnd,
+    SourcePost,
+    SourceSite,
+    TransferError,
+)
 
 BATCH = 1000
 STATUS_ORDER = (
@@ -124,6 +133,7 @@ class _Plan:
     roots: dict[str, str | int]
     existing: dict[str, tuple[int, int | None, PageKey]]  # source id -> (id, root, page)
     count: int
+    end: SourceEnd | None  # how the reading ended: the second must end the same
 
 
 def import_comments(
@@ -198,9 +208,12 @@ def _plan(records: Iterable[Record], index: PageIndex, report: ImportReport) -> 
     posts: dict[str, SourcePost] = {}
     per_post: dict[str, list[tuple[str, CommentStatus, str | None, bool]]] = defaultdict(list)
     seen: set[str] = set()
+    end = None
     for record in records:
         if isinstance(record, SourcePost):
             posts[record.key] = record
+        elif isinstance(record, SourceEnd):
+            end = record
         elif isinstance(record, SourceComment):
             prepared = prepare(record)
             if isinstance(prepared, str):
@@ -240,7 +253,7 @@ def _plan(records: Iterable[Record], index: PageIndex, report: ImportReport) -> 
             report.without_email += not has_email
     report.unused_maps = index.unused_maps(used_maps)
     roots = _threads(parents, page_of, existing, report)
-    return _Plan(site, pages, parents, roots, existing, len(parents))
+    return _Plan(site, pages, parents, roots, existing, len(parents), end)
 
 
 def _threads(
@@ -302,9 +315,12 @@ def _write(records: Iterable[Record], plan: _Plan) -> None:
     ip_cutoff = now - timedelta(days=current_app.config["IP_RETENTION_DAYS"])
     ids = {source_id: row[0] for source_id, row in plan.existing.items()}
     written = 0
+    end = None
     with write_transaction():
         batch: list[dict] = []
         for record in records:
+            if isinstance(record, SourceEnd):
+                end = record
             if not isinstance(record, SourceComment) or record.post_key not in plan.pages:
                 continue
             prepared = prepare(record)
@@ -318,7 +334,9 @@ def _write(records: Iterable[Record], plan: _Plan) -> None:
             if len(batch) >= BATCH:
                 written += _flush(batch)
         written += _flush(batch)
-        if written != plan.count:
+        if written != plan.count or end != plan.end:
+            # Replaced or rewritten since the first reading (even with as many comments):
+            # the transaction is rolled back.
             raise TransferError("The file changed while it was being imported: nothing written.")
         _read_ids(plan.site, ids)
         _link_threads(plan, ids)

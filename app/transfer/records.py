@@ -1,9 +1,9 @@
 """What an export file holds, read into plain records (the readers' common shape).
 
 A reader (``wxr.read``, ``disqus.read``) turns a file into a stream of these: first a
-``SourceSite``, then ``SourcePost`` and ``SourceComment`` records in any order.  The
-importer (``app.transfer.importer``) reads the stream twice (once to check and plan,
-once to write), so a reader must give the same stream each time.
+``SourceSite``, then ``SourcePost`` and ``SourceComment`` records in any order, and
+last a ``SourceEnd``.  The importer (``app.transfer.importer``) reads the stream twice
+(once to check and plan, once to write), and writes only if both readings ended alike.
 """
 
 from __future__ import annotations
@@ -77,4 +77,15 @@ class SourceComment:
     status_before_trash: CommentStatus | None = None
 
 
-Record = SourceSite | SourcePost | SourceComment
+@dataclass(frozen=True)
+class SourceEnd:
+    """The last record of a reading: the SHA-256 of every byte it read from the file.
+
+    The importer compares the two readings' ends before it commits: a file that was
+    replaced or rewritten in between (even with as many comments) writes nothing.
+    """
+
+    digest: str
+
+
+Record = SourceSite | SourcePost | SourceComment | SourceEnd

@@ -20,8 +20,15 @@ from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element
 
 from app.models import Comment, CommentStatus
-from app.transfer.records import Record, SourceComment, SourcePost, SourceSite, TransferError
-from app.transfer.xmlstream import Holding, events, local, text_of
+from app.transfer.records import (
+    Record,
+    SourceComment,
+    SourceEnd,
+    SourcePost,
+    SourceSite,
+    TransferError,
+)
+from app.transfer.xmlstream import Fingerprint, Holding, events, local, text_of
 
 WP_NAMESPACE = "wordpress.org/export/"
 STATUSES = {
@@ -139,7 +146,8 @@ def _post(element: Element, key: str) -> SourcePost:
 
 
 def read(path: Path) -> Iterator[Record]:
-    """Yield the site, then every post and comment of the WXR file at ``path``.
+    """Yield the site, then every post and comment of the WXR file at ``path``, then the
+    fingerprint of what was read (``SourceEnd``).
 
     :raise TransferError: for a file that is not WXR, or not well-formed XML.
     """
@@ -149,7 +157,8 @@ def read(path: Path) -> Iterator[Record]:
     items = 0
     open_items = 0
     holding = Holding(path)
-    for event, element in events(path):
+    fingerprint = Fingerprint()
+    for event, element in events(path, fingerprint):
         if event == "start":
             holding.take()
             if not stack and element.tag != "rss":
@@ -190,6 +199,7 @@ def read(path: Path) -> Iterator[Record]:
             site_sent = True
     if not site_sent:
         raise TransferError(f"{path} is not a WordPress export (WXR): it has no <channel>.")
+    yield SourceEnd(fingerprint.hexdigest())
 
 
 def _site(path: Path, channel: dict[str, str]) -> SourceSite:

@@ -9,8 +9,10 @@ size takes the memory of one comment at a time.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 from xml.etree.ElementTree import Element, ParseError
 from xml.parsers.expat import errors
 
@@ -71,8 +73,35 @@ def local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
-def events(path: Path) -> Iterator[tuple[str, Element]]:
-    """Yield ``("start" | "end", element)`` for the file at ``path``.
+class Fingerprint:
+    """The SHA-256 of the bytes ``events`` has read from a file so far."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+
+    def reader(self, source: BinaryIO) -> _Hashing:
+        """Wrap ``source`` so that what is read from it is counted in."""
+        return _Hashing(source, self._hash)
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+
+class _Hashing:
+    """A file whose ``read`` also feeds a hash (all that ``iterparse`` asks of a file)."""
+
+    def __init__(self, source: BinaryIO, digest) -> None:
+        self._source, self._digest = source, digest
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._source.read(size)
+        self._digest.update(data)
+        return data
+
+
+def events(path: Path, fingerprint: Fingerprint | None = None) -> Iterator[tuple[str, Element]]:
+    """Yield ``("start" | "end", element)`` for the file at ``path``; ``fingerprint``,
+    when given, takes in every byte read.
 
     :raise TransferError: for a file that cannot be opened, is still gzipped, declares
         an encoding that cannot be read, is not well-formed XML, is truncated, or
@@ -88,7 +117,7 @@ def events(path: Path) -> Iterator[tuple[str, Element]]:
     source.seek(0)
     try:
         parser = iterparse(
-            source,
+            fingerprint.reader(source) if fingerprint is not None else source,
             events=("start", "end"),
             forbid_dtd=True,
             forbid_entities=True,
