@@ -78,6 +78,11 @@ class InvalidSettings(ValueError):
         super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
 
 
+class NotAnAdmin(PermissionError):
+    """The moderator saving is not an admin (any more: demoted since the page was
+    asked for); nothing was saved."""
+
+
 @dataclass(frozen=True)
 class Setting:
     """One setting an admin may change, and the rules its values follow."""
@@ -382,9 +387,17 @@ def _difference(setting: Setting, before: Any, after: Any) -> str:
     return "; ".join(parts) or "reordered"
 
 
-def _locked_rows() -> tuple[dict[str, SiteSetting], int]:
-    """Take the settings' write turn; return the rows and the next revision."""
+def _locked_rows(moderator: Moderator) -> tuple[dict[str, SiteSetting], int]:
+    """Take the settings' write turn; return the rows and the next revision.
+
+    :raise NotAnAdmin: when ``moderator``'s row, read afresh inside the transaction, is
+        no admin's (any more).  On PostgreSQL the row stays locked until the save
+        commits, so a demotion waits for it rather than passing it unseen.
+    """
     serialise_on("site-settings")  # PostgreSQL: saves take turns, revisions never repeat
+    fresh = db.session.get(Moderator, moderator.id, populate_existing=True, with_for_update=True)
+    if fresh is None or not fresh.is_admin:
+        raise NotAnAdmin("Only an admin can change the site's settings.")
     rows = {row.name: row for row in db.session.scalars(select(SiteSetting))}
     return rows, max((row.revision for row in rows.values()), default=0) + 1
 
@@ -432,6 +445,7 @@ def save(changes: Mapping[str, str], moderator: Moderator) -> list[str]:
 
     :raise InvalidSettings: when any value is refused or a name is unknown; then
         nothing is saved.
+    :raise NotAnAdmin: when ``moderator`` is not an admin (any more); nothing is saved.
     """
     errors: dict[str, str] = {}
     parsed: dict[str, Any] = {}
@@ -449,7 +463,7 @@ def save(changes: Mapping[str, str], moderator: Moderator) -> list[str]:
     now = utcnow()
     done = []
     with write_transaction():
-        rows, revision = _locked_rows()
+        rows, revision = _locked_rows(moderator)
         for name, value in parsed.items():
             setting = BY_NAME[name]
             row = rows.get(name)
@@ -482,13 +496,14 @@ def reset(name: str, moderator: Moderator) -> str | None:
     None when it already was the default.
 
     :raise InvalidSettings: for an unknown name.
+    :raise NotAnAdmin: when ``moderator`` is not an admin (any more).
     """
     setting = BY_NAME.get(name)
     if setting is None:
         raise InvalidSettings({name: "There is no such setting."})
     now = utcnow()
     with write_transaction():
-        rows, revision = _locked_rows()
+        rows, revision = _locked_rows(moderator)
         row = rows.get(name)
         if row is None or row.value is None:
             return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app import create_app, site_settings
 from app.auth.services import add_moderator
@@ -171,6 +171,26 @@ def test_refused_values_save_nothing(app, admin, name, raw, message):
         assert message in refused.value.errors[name]
         assert site_settings.get("COMMENTS_MODERATION") == "first"
     assert len(log_lines(app)) == 1
+
+
+def test_an_admin_demoted_while_saving_saves_and_resets_nothing(app, admin):
+    with app.app_context():
+        site_settings.save({"COMMENTS_RED_FLAGS": "fell"}, admin)
+        logged = log_lines(app)
+        stale = db.session.get(Moderator, admin.id)  # as the request loaded them: an admin
+        assert stale.is_admin
+        with db.engine.begin() as other_request:  # another admin demotes them meanwhile
+            other_request.execute(
+                update(Moderator)
+                .where(Moderator.id == admin.id)
+                .values(role=ModeratorRole.MODERATOR)
+            )
+        with pytest.raises(site_settings.NotAnAdmin):
+            site_settings.save({"COMMENTS_RED_FLAGS": "numb"}, stale)
+        with pytest.raises(site_settings.NotAnAdmin):
+            site_settings.reset("COMMENTS_RED_FLAGS", stale)
+        assert site_settings.get("COMMENTS_RED_FLAGS") == ("fell",)
+    assert log_lines(app) == logged
 
 
 def test_another_app_on_the_same_database_sees_a_change_at_once(app, admin):

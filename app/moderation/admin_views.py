@@ -28,16 +28,21 @@ def require_admin():
     if refused is not None:
         return refused
     if not current_user.is_admin:
-        return render_template(
-            "errors/error.html",
-            code=403,
-            title="Only admins can open this page",
-            message=(
-                "The site's settings and its moderators are managed by its admins. "
-                "Ask one of them if something here needs changing."
-            ),
-        ), 403
+        return _admins_only()
     return None
+
+
+def _admins_only():
+    """The friendly 403 for a moderator who is not (or no longer) an admin."""
+    return render_template(
+        "errors/error.html",
+        code=403,
+        title="Only admins can open this page",
+        message=(
+            "The site's settings and its moderators are managed by its admins. "
+            "Ask one of them if something here needs changing."
+        ),
+    ), 403
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -50,6 +55,8 @@ def settings():
             changes = site_settings.save(form.typed(), current_user)
         except site_settings.InvalidSettings as exc:
             form.refuse(exc.errors)
+        except site_settings.NotAnAdmin:
+            return _admins_only()  # demoted while this request ran: nothing saved
         else:
             flash(
                 "Settings saved. " + " ".join(f"{line}." for line in changes)
@@ -67,7 +74,10 @@ def settings():
 def reset_setting(name: str):
     """Put one setting back to its default (the site's configuration)."""
     setting = site_settings.BY_NAME.get(name) or abort(404)
-    line = site_settings.reset(name, current_user)
+    try:
+        line = site_settings.reset(name, current_user)
+    except site_settings.NotAnAdmin:
+        return _admins_only()  # demoted while this request ran: nothing reset
     flash(f"{line}." if line else f"{setting.label}: already the default.", "success")
     return redirect(url_for("admin.settings", _anchor=field_name(setting)), code=303)
 
