@@ -308,6 +308,22 @@ def test_links_and_words_are_held(app, client, article, comment_form, add_commen
     ]
 
 
+def test_words_typed_with_lookalike_letters_are_held_and_refused_alike(
+    app, client, article, comment_form, add_comment
+):
+    add_comment(name="Ada Reader", email="ada@example.com")
+    app.config["COMMENTS_MODERATION_WORDS"] = ("miracle",)
+    app.config["COMMENTS_DISALLOWED_WORDS"] = ("casino",)
+    client.post(URL, data=comment_form(comment="a m\u0456r\u0430cle cure"))  # Cyrillic i, a
+    client.post(URL, data=comment_form(comment="best \U0001f172asino"))  # a squared C
+    assert [(c.status, c.reason) for c in stored(app)[1:]] == [
+        (CommentStatus.PENDING, 'moderation word: "miracle"'),
+        (CommentStatus.SPAM, 'disallowed word: "casino"'),
+    ]
+    # Kept as typed: the lookalikes are read, never stored.
+    assert stored(app)[1].body == "a m\u0456r\u0430cle cure"
+
+
 @pytest.mark.parametrize("mode", ["all", "none"])
 def test_moderation_mode_from_config(app, client, article, comment_form, mode):
     app.config["COMMENTS_MODERATION"] = mode

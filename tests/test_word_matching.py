@@ -61,6 +61,16 @@ def found(words, text):
         ("casino", "casino@example.com", True),
         ("casino", "https://casino.example.com", True),
         ("\uff43\uff55\uff52\uff45", "cure", True),  # full-width "cure"
+        # Letters drawn like others are read as those: Cyrillic es and ie, an accent,
+        # squared and black-letter capitals, an accented listed word typed with a
+        # Cyrillic a; inside a longer word they are still no match.
+        ("cure", "A \u0441ur\u0435 for back pain", True),
+        ("cure", "\u0107ure", True),
+        ("cure", "\U0001f172\U0001f184\U0001f181\U0001f174 now", True),
+        ("cure", "\u212d\U0001d532\U0001d52f\U0001d522", True),
+        ("café", "c\u0430f\u00e9", True),
+        ("cure", "se\u0441ure", False),
+        ("cure", "\u0441ured", False),
     ],
 )
 def test_words_match_whole_words_only(word, text, hit):
@@ -80,6 +90,17 @@ def test_disallowed_words_match_whole_words_too():
     settings = PolicySettings(disallowed_words=("sex",))
     assert decide(sub("Sussex is lovely"), KNOWN, settings).status is APPROVED
     assert decide(sub("free SEX"), KNOWN, settings) == Decision(SPAM, 'disallowed word: "sex"')
+
+
+def test_lookalike_letters_hold_and_refuse_as_the_plain_words_do():
+    settings = PolicySettings(moderation_words=("miracle",), disallowed_words=("casino",))
+    miracle = sub("A m\u0456r\u0430cle for spasms")  # Cyrillic i and a
+    assert decide(miracle, KNOWN, settings) == Decision(PENDING, 'moderation word: "miracle"')
+    casino = sub("Best \u0441\u0430sino bonus")  # Cyrillic es and a
+    assert decide(casino, KNOWN, settings) == Decision(SPAM, 'disallowed word: "casino"')
+    flagged = decide(sub("My leg is n\u00fcmb"), KNOWN, RED_FLAGS)
+    assert flagged.status is PENDING
+    assert "numb" in flagged.reason
 
 
 def test_overlapping_phrases_report_the_longest_once_in_text_order():

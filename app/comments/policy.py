@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
+from app.comments import lookalikes
 from app.comments.text import find_links
 from app.models import CommentStatus
 
@@ -259,28 +260,41 @@ def _key(phrase: str) -> str:
 
 @dataclass(frozen=True)
 class WordMatcher:
-    """Whole-word, case-insensitive matching of a list of words and phrases."""
+    """Whole-word, case-insensitive matching of a list of words and phrases, in the text
+    as typed and as it looks (``lookalikes``)."""
 
     pattern: re.Pattern[str] | None
     phrases: dict[str, str]  # folded key -> the phrase as listed
+    # The same for the phrases as they look: a listed "café" is also found as "cafe" in
+    # the text as it looks, which reads "café" typed with a Cyrillic a as "cafe".
+    seen_pattern: re.Pattern[str] | None = None
+    seen_phrases: dict[str, str] = field(default_factory=dict)
 
     def find(self, text: str) -> list[str]:
-        """Return the listed phrases found in ``text``, in the order they appear, each
-        once; where phrases overlap, the longest wins ("fell off" over "fell")."""
+        """Return the listed phrases found in ``text``, in the order they appear (those
+        found only in the text as it looks after the others), each once; where phrases
+        overlap, the longest wins ("fell off" over "fell")."""
         if self.pattern is None:
             return []
         found: dict[str, None] = {}
-        for match in self.pattern.finditer(fold(text)):
-            # Folding what was folded changes nothing, so the key is there; if Unicode
-            # ever proved otherwise, the text found is named rather than failing.
-            key = _key(match.group())
-            found.setdefault(self.phrases.get(key, key), None)
+        folded = fold(text)
+        searches = [(self.pattern, self.phrases, folded)]
+        seen = lookalikes.as_seen(folded)
+        if seen is not None and self.seen_pattern is not None:
+            searches.append((self.seen_pattern, self.seen_phrases, seen))
+        for pattern, phrases, haystack in searches:
+            for match in pattern.finditer(haystack):
+                # Folding what was folded changes nothing, so the key is there; if
+                # Unicode ever proved otherwise, the text found is named, not an error.
+                key = _key(match.group())
+                found.setdefault(phrases.get(key, key), None)
         return list(found)
 
 
 @lru_cache(maxsize=64)
 def word_matcher(words: tuple[str, ...]) -> WordMatcher:
-    """Compile a list of words and phrases into one pattern (cached per list).
+    """Compile a list of words and phrases into one pattern (cached per list), and one
+    for the phrases as they look.
 
     A phrase matches only as whole words: not preceded or followed by a letter, digit or
     underscore of any script, so "cure" finds "Cure!" but not "secure", and "straße"
@@ -293,13 +307,20 @@ def word_matcher(words: tuple[str, ...]) -> WordMatcher:
             phrases.setdefault(key, word.strip())
     if not phrases:
         return WordMatcher(None, {})
+    seen_phrases: dict[str, str] = {}
+    for key, phrase in phrases.items():
+        seen_phrases.setdefault(_key(lookalikes.as_seen(key) or key), phrase)
+    return WordMatcher(_whole_words(phrases), phrases, _whole_words(seen_phrases), seen_phrases)
+
+
+def _whole_words(keys: Iterable[str]) -> re.Pattern[str]:
+    """One pattern finding any of ``keys`` (from ``_key``) as whole words."""
     # Longest first: at one position the alternation takes the first that matches.
     alternatives = [
         r"\s+".join(re.escape(part) for part in key.split(" "))
-        for key in sorted(phrases, key=len, reverse=True)
+        for key in sorted(keys, key=len, reverse=True)
     ]
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
-    return WordMatcher(pattern, phrases)
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
 
 
 def _word_hit(words: Sequence[str], submission: Submission) -> str | None:
