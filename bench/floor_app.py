@@ -4,7 +4,7 @@ A GET of any path answers a one-line form that carries a ``rendered_at`` field (
 bench/lua/post_comment.lua, written for Relief's page, drives it unchanged); a POST reads
 the form with Flask, stores comment, name and email with one INSERT into its own table
 in the benchmark's SQLite file (WAL, ``synchronous`` as SQLITE_SYNCHRONOUS says, the
-same durable commit as Relief's) and answers 303 to ``#comment-<id>``.  No validation,
+same durable commit as Relief's) and answers 303 to ``/#comment-<id>``.  No validation,
 no CSRF or Origin check, no policy, no session, no SQLAlchemy, no templates: what is
 left is gunicorn, Flask and one durable write, the floor under any Flask app that takes
 comments.  It is not Relief and ships in no server: only the benchmark imports it.
@@ -38,7 +38,7 @@ def create_app() -> Flask:
         comment_id = app.extensions["floor_db"].insert(
             form.get("comment", ""), form.get("name", ""), form.get("email", "")
         )
-        return redirect(f"{request.path}#comment-{comment_id}", code=303)
+        return redirect(f"/#comment-{comment_id}", code=303)  # never the request's path
 
     return app
 

@@ -25,6 +25,10 @@ KNOWN = AuthorHistory(has_approved_comment=True)
 RED_FLAGS = PolicySettings(red_flags=tuple(Config.COMMENTS_RED_FLAGS))
 
 
+# Russian for "Well, I don't know myself": its first words are drawn like "bot" and "cam".
+RUSSIAN = "\u0412\u043e\u0442, \u044f \u0441\u0430\u043c \u043d\u0435 \u0437\u043d\u0430\u044e"
+
+
 def sub(text: str, **fields) -> Submission:
     base = {"name": "Ada", "email": "ada@example.com", "website": None, "seconds_to_submit": 30.0}
     return Submission(text=text, **{**base, **fields})
@@ -71,6 +75,29 @@ def found(words, text):
         ("café", "c\u0430f\u00e9", True),
         ("cure", "se\u0441ure", False),
         ("cure", "\u0441ured", False),
+        ("porn", "\u03a1\u039fR\u039d", True),  # Greek capitals rho, omicron, nu
+        ("casino", "\u03f2asino", True),  # Greek lunate sigma
+        ("porn", "p\u00f3rn", True),  # o with acute
+        ("casino", "casin\u00f5", True),  # o with tilde
+        ("cure", "cu\u0301\u0301\u0301re", True),  # marks piled on a letter
+        ("sex", "free \u0455\u0435\u0445 here", True),  # a Cyrillic word in English
+        ("sex", "\u05d0\u05d1\nfree \u0455\u0435\u0445 here and there", True),
+        ("sex", "\u0455\u0435\u0445\u00ae club", True),
+        # A reading never moves a word's ends: a Hebrew yod keeps the word going.
+        ("sex", "\u0455\u0435\u0445\u05d9 and more words", False),
+        # Words of a text written in another script are left as they are.
+        (
+            "bot",
+            RUSSIAN,
+            False,
+        ),
+        (
+            "cam",
+            RUSSIAN,
+            False,
+        ),
+        ("note", "\u03a0\u03bf\u03c4\u03ad \u03be\u03b1\u03bd\u03ac", False),
+        ("porn", "\u05d0\u05e0\u05d9 \u05de\u05e8\u05e1\u05e7 \u05e7\u05e8\u05d7", False),
     ],
 )
 def test_words_match_whole_words_only(word, text, hit):

@@ -252,6 +252,12 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", folded.translate(_APOSTROPHES))
 
 
+def _visible(text: str) -> str:
+    """``text`` compatibility-normalised and without the characters that draw nothing,
+    not case-folded: what ``lookalikes.as_seen`` reads."""
+    return _IGNORABLE.sub("", unicodedata.normalize("NFKC", text))
+
+
 def _key(phrase: str) -> str:
     """A phrase as found or as listed, folded and with single spaces: what maps a match
     back to the listed phrase."""
@@ -277,11 +283,10 @@ class WordMatcher:
         if self.pattern is None:
             return []
         found: dict[str, None] = {}
-        folded = fold(text)
-        searches = [(self.pattern, self.phrases, folded)]
-        seen = lookalikes.as_seen(folded)
+        searches = [(self.pattern, self.phrases, fold(text))]
+        seen = lookalikes.as_seen(_visible(text))
         if seen is not None and self.seen_pattern is not None:
-            searches.append((self.seen_pattern, self.seen_phrases, seen))
+            searches.append((self.seen_pattern, self.seen_phrases, fold(seen)))
         for pattern, phrases, haystack in searches:
             for match in pattern.finditer(haystack):
                 # Folding what was folded changes nothing, so the key is there; if
@@ -309,7 +314,7 @@ def word_matcher(words: tuple[str, ...]) -> WordMatcher:
         return WordMatcher(None, {})
     seen_phrases: dict[str, str] = {}
     for key, phrase in phrases.items():
-        seen_phrases.setdefault(_key(lookalikes.as_seen(key) or key), phrase)
+        seen_phrases.setdefault(_key(lookalikes.as_seen(_visible(phrase)) or key), phrase)
     return WordMatcher(_whole_words(phrases), phrases, _whole_words(seen_phrases), seen_phrases)
 
 
