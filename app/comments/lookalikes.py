@@ -1,26 +1,28 @@
 """Text as a reader sees it, for the word lists: letters that look like others, read as
-those others.
+those others, in the words where that can only be a disguise.
 
 A spammer who knows that "casino" sends a comment to spam writes it with a Cyrillic "es"
-and "a" (U+0441, U+0430), in Greek capitals, with an accent on the o, or in squared
-capitals: to a reader it says "casino", to a plain comparison it does not.  ``fold`` (in
-``app.comments.policy``) already turns full-width and mathematical letters into plain
-ones; this reading also reads, word by word:
+and "a" (U+0441, U+0430) among the Latin letters, or in squared capitals: to a reader it
+says "casino", to a plain comparison it does not.  ``fold`` (in ``app.comments.policy``)
+already turns full-width and mathematical letters into plain ones.  This reading also
+reads, one letter at a time (so that no word boundary moves):
 
-- a Latin letter with marks added as the plain letter ("ó" as "o"; "ß" stays "ss");
-- a letter of another script drawn like a Latin one as that letter (decancer, a
+- in a word that mixes scripts (Latin and Cyrillic, Greek and Latin...), which no
+  language writes: every letter as the Latin letters it is drawn like (decancer, a
   maintained Rust library made for this, tells which: Cyrillic "es" as "c", Greek
-  capital rho as "p"), one letter at a time, so that no word boundary moves; a letter
-  it would read as anything but Latin letters stays as it is (Hebrew yod, CJK);
-- enclosed and squared Latin letters as the letters; combining marks piled on a word
-  ("zalgo") as nothing.
+  capital rho as "p"; a letter it would read as anything but Latin letters stays, such
+  as a Hebrew yod), Latin letters without their accents, marks piled on it as nothing;
+- in a word of Latin letters: only the styled forms no language writes with (squared,
+  circled, parenthesised and small-capital letters, regional indicators), and marks
+  left piled on it after composition, as nothing.
 
-Which words are read: every word that mixes scripts or holds a Latin letter, and, in a
-text written mostly in Latin letters, a word wholly in another script too ("free"
-followed by "sex" spelled in Cyrillic).  In a text written mostly in another script its
-own words are left alone: a Russian "vot" ("here", in Cyrillic) is not read as "bot".
-Words that are all ASCII are never read, and a text that is all ASCII costs nothing.
-The reading is for matching only: it is never stored or shown.
+Left alone, because ordinary text is written so: a word wholly in another script (a
+Russian "vot" is not "bot", even quoted in an English comment) and accented Latin
+letters in a word of Latin letters (the Vietnamese "cam" with a hook above is not
+"cam").  So a word spelled wholly in Cyrillic or Greek lookalikes, or with accents
+added, still passes these lists (the rest of the policy decides).  Words all ASCII are
+never read, and a text that is all ASCII costs nothing.  The reading is for matching
+only: it is never stored or shown.
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ import decancer_py
 # piled on them, and the enclosed and squared letters (symbols to Unicode, letters to a
 # reader).  Everything else (spaces, punctuation, other symbols) separates words.
 _WORD = re.compile(
-    r"[\w\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
-    r"\u2460-\u24ff\U0001f100-\U0001f1ff]+"
+    r"[\w\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f"
+    r"\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff"
+    r"\u302a-\u302f\u3099\u309a\ufe20-\ufe2f\u2460-\u24ff\U0001f100-\U0001f1ff]+"
 )
 LATIN, MARK, OTHER_SYMBOL = "LATIN", "MARK", "COMMON"
 
@@ -44,34 +47,41 @@ LATIN, MARK, OTHER_SYMBOL = "LATIN", "MARK", "COMMON"
 @lru_cache(maxsize=16)  # the three word lists read the same text in turn
 def as_seen(text: str) -> str | None:
     """Return ``text`` (NFKC-normalised, hidden characters removed, not case-folded)
-    with lookalike letters read as the Latin letters they look like, or None when no
-    word was read differently."""
+    with lookalike letters read as the Latin letters they look like (see the module's
+    docstring for which), or None when no word was read differently."""
     if text.isascii():
         return None
-    words = [(match, [_script(c) for c in match.group()]) for match in _WORD.finditer(text)]
-    latin = other = 0
-    for _match, scripts in words:
-        for script in scripts:
-            if script == LATIN:
-                latin += 1
-            elif script not in (MARK, OTHER_SYMBOL):
-                other += 1
-    mostly_latin = latin > other
     parts, end = [], 0
-    for match, scripts in words:
+    for match in _WORD.finditer(text):
         word = match.group()
         if word.isascii():
             continue
-        kinds = set(scripts) - {MARK, OTHER_SYMBOL}
-        if not (LATIN in kinds or len(kinds) > 1 or mostly_latin):
+        scripts = {_script(c) for c in word} - {MARK, OTHER_SYMBOL}
+        if len(scripts) > 1:
+            reading = "".join(_reading(c) for c in word)
+        elif scripts == {LATIN}:
+            reading = "".join(_styled(c) for c in word)
+        else:
             continue
-        reading = "".join(_reading(c) for c in word)
         if reading != word:
             parts += [text[end : match.start()], reading]
             end = match.end()
     if not parts:
         return None
     return "".join([*parts, text[end:]])
+
+
+def as_listed(phrase: str) -> str:
+    """Return a listed word or phrase (NFKC-normalised, hidden characters removed) with
+    every word read as a mixed-script word is: what its disguises read as."""
+    if phrase.isascii():
+        return phrase
+    return _WORD.sub(lambda match: "".join(_reading(c) for c in match.group()), phrase)
+
+
+# Latin letters in forms that no language writes with, read even in a word of Latin
+# letters alone (by words of their Unicode names).
+_STYLED = ("SQUARED", "CIRCLED", "PARENTHESIZED", "SMALL CAPITAL", "REGIONAL INDICATOR")
 
 
 @lru_cache(maxsize=4096)
@@ -92,10 +102,22 @@ def _script(character: str) -> str:
 
 
 @lru_cache(maxsize=4096)
+def _styled(character: str) -> str:
+    """One character of a word of Latin letters: a styled letter read as the plain one, a
+    combining mark as nothing, anything else as it is."""
+    if unicodedata.category(character).startswith("M"):
+        return ""  # a mark left over after composition: piled on, read as nothing
+    name = unicodedata.name(character, "")
+    if any(style in name for style in _STYLED):
+        return _reading(character)
+    return character
+
+
+@lru_cache(maxsize=4096)
 def _reading(character: str) -> str:
-    """How one character of a word reads: itself (ASCII), nothing (a combining mark), a
-    Latin letter without its marks ("ss" for sharp s), or the Latin letters it is drawn
-    like (decancer), or itself when it is drawn like none."""
+    """How one character of a mixed-script word reads: itself (ASCII), nothing (a
+    combining mark), a Latin letter without its marks ("ss" for sharp s), the Latin
+    letters it is drawn like (decancer), or itself when it is drawn like none."""
     if character.isascii():
         return character
     if unicodedata.category(character).startswith("M"):

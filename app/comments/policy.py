@@ -234,7 +234,12 @@ def check_flood(last_comment_at: datetime | None, now: datetime, seconds: float)
 
 # Apostrophes people type for "can't": the typewriter one, the curly ones, the modifier
 # letter, the prime and the backtick.
-_APOSTROPHES = str.maketrans(dict.fromkeys("\u2019\u2018\u02bc\u2032`", "'"))
+# The acute accent, the modifier prime, the saltillo, the Armenian apostrophe, the
+# reversed quotation mark, the reversed prime and the heavy comma too: read before
+# compatibility normalisation, which would turn the acute accent into a space and a mark.
+_APOSTROPHES = str.maketrans(
+    dict.fromkeys("\u2019\u2018\u02bc\u2032`\u00b4\u02b9\ua78c\u055a\u201b\u2035\u275c", "'")
+)
 # Unicode's default-ignorable code points (DerivedCoreProperties.txt): they draw nothing,
 # so "via\u200bgra" or "blad\u00adder" reads as the listed word and must match as it.
 _IGNORABLE = re.compile(
@@ -248,14 +253,14 @@ def fold(text: str) -> str:
     """Return ``text`` as the word matching compares it: compatibility-normalised (a
     full-width or ligature letter is the plain one), case-folded (ß is ss), with every
     apostrophe the typewriter one and without the characters that draw nothing."""
-    folded = _IGNORABLE.sub("", unicodedata.normalize("NFKC", text).casefold())
+    folded = _IGNORABLE.sub("", _visible(text).casefold())
     return unicodedata.normalize("NFC", folded.translate(_APOSTROPHES))
 
 
 def _visible(text: str) -> str:
     """``text`` compatibility-normalised and without the characters that draw nothing,
     not case-folded: what ``lookalikes.as_seen`` reads."""
-    return _IGNORABLE.sub("", unicodedata.normalize("NFKC", text))
+    return _IGNORABLE.sub("", unicodedata.normalize("NFKC", text.translate(_APOSTROPHES)))
 
 
 def _key(phrase: str) -> str:
@@ -313,8 +318,8 @@ def word_matcher(words: tuple[str, ...]) -> WordMatcher:
     if not phrases:
         return WordMatcher(None, {})
     seen_phrases: dict[str, str] = {}
-    for key, phrase in phrases.items():
-        seen_phrases.setdefault(_key(lookalikes.as_seen(_visible(phrase)) or key), phrase)
+    for phrase in phrases.values():
+        seen_phrases.setdefault(_key(lookalikes.as_listed(_visible(phrase))), phrase)
     return WordMatcher(_whole_words(phrases), phrases, _whole_words(seen_phrases), seen_phrases)
 
 
