@@ -291,6 +291,38 @@ def test_saving_through_the_page_flashes_and_marks_what_changed(app, client, mod
     assert [a for a, *_ in log_lines(app)].count("settings") == 2
 
 
+@pytest.mark.parametrize("action", ["save", "reset"])
+def test_an_admin_demoted_while_the_request_runs_gets_the_403_and_nothing_changes(
+    app, client, moderator, action
+):
+    moderator.login()
+    data = form_of(client)
+    data.update(comments_moderation_words="cure")
+    assert client.post(SETTINGS_URL, data=data).status_code == 303
+    logged = log_lines(app)
+
+    def demoted_past_the_guard():
+        """Another admin's demotion commits just after this request passed the check."""
+        with db.engine.begin() as other_request:
+            other_request.execute(
+                update(Moderator)
+                .where(Moderator.email == "mod@example.com")
+                .values(role=ModeratorRole.MODERATOR)
+            )
+
+    app.before_request_funcs.setdefault("admin", []).append(demoted_past_the_guard)
+    if action == "save":
+        response = client.post(SETTINGS_URL, data={**data, "comments_moderation": "all"})
+    else:
+        response = client.post(f"{SETTINGS_URL}/COMMENTS_MODERATION_WORDS/reset")
+    assert response.status_code == 403
+    assert "Only admins can open this page" in response.get_data(as_text=True)
+    with app.app_context():
+        assert site_settings.get("COMMENTS_MODERATION") == "first"
+        assert site_settings.get("COMMENTS_MODERATION_WORDS") == ("cure",)
+    assert log_lines(app) == logged
+
+
 def test_a_refused_value_is_shown_next_to_its_field_with_the_typed_text_kept(
     app, client, moderator
 ):
