@@ -253,14 +253,20 @@ def fold(text: str) -> str:
     """Return ``text`` as the word matching compares it: compatibility-normalised (a
     full-width or ligature letter is the plain one), case-folded (ß is ss), with every
     apostrophe the typewriter one and without the characters that draw nothing."""
-    folded = _IGNORABLE.sub("", _visible(text).casefold())
-    return unicodedata.normalize("NFC", folded.translate(_APOSTROPHES))
+    return _folded(_visible(text))
 
 
 def _visible(text: str) -> str:
-    """``text`` compatibility-normalised and without the characters that draw nothing,
-    not case-folded: what ``lookalikes.as_seen`` reads."""
+    """``text`` compatibility-normalised, with every apostrophe the typewriter one and
+    without the characters that draw nothing, not case-folded: what
+    ``lookalikes.as_seen`` reads, and what ``_folded`` folds."""
     return _IGNORABLE.sub("", unicodedata.normalize("NFKC", text.translate(_APOSTROPHES)))
+
+
+def _folded(visible: str) -> str:
+    """``fold`` of a text already made ``_visible``: case-folded, composed again (case
+    folding decomposes some letters), apostrophes made typewriter ones again."""
+    return unicodedata.normalize("NFC", visible.casefold().translate(_APOSTROPHES))
 
 
 def _key(phrase: str) -> str:
@@ -288,8 +294,9 @@ class WordMatcher:
         if self.pattern is None:
             return []
         found: dict[str, None] = {}
-        searches = [(self.pattern, self.phrases, fold(text))]
-        seen = lookalikes.as_seen(_visible(text))
+        visible = _visible(text)  # normalised once for both searches
+        searches = [(self.pattern, self.phrases, _folded(visible))]
+        seen = lookalikes.as_seen(visible)
         if seen is not None and self.seen_pattern is not None:
             searches.append((self.seen_pattern, self.seen_phrases, fold(seen)))
         for pattern, phrases, haystack in searches:

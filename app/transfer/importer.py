@@ -7,8 +7,8 @@ leaves out what cannot be imported and finds what an earlier import already brou
 reading writes the new comments in one transaction, in batches, and then links replies
 to their parents, which may come anywhere in the file; it commits only if it read the
 same bytes as the first (their SHA-256), so a file replaced or rewritten in between
-writes nothing.  Memory grows with the number of
-comments only by a few small entries each (ids, parents), never with their text.
+writes nothing.  Memory grows with the number of comments only by a few small entries
+each (ids, parents), never with their text.
 
 Imported comments are stored as they were there: no policy runs on them (they were
 moderated already), no email is sent, pending ones wait in the moderation queue (with
