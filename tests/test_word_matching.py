@@ -243,3 +243,54 @@ class TestRedFlags:
 
     def test_an_edit_without_red_flags_leaves_a_published_comment_alone(self):
         assert decide_edit(sub("Heat helped, really."), APPROVED, RED_FLAGS) is None
+
+
+# Letters from scripts that mix in disguises, some styled and accented ones, marks,
+# apostrophes and separators: what the readings below are compared over.
+_MIXED_TEXT = st.text(
+    alphabet=st.sampled_from(
+        list("casinoCASINO ,.'`\n")
+        + list("\u0430\u0441\u0435\u043e\u0440\u0456\u0422\u0391\u03a1\u039d\u03bf")
+        + list("\u00e9\u00df\u1d1c\u24b8\U0001f130\u0301\u2019\u00b4\u02bc\ufdfa\u200b")
+    ),
+    max_size=120,
+)
+
+
+@given(_MIXED_TEXT)
+def test_each_different_word_read_once_reads_as_word_by_word(text):
+    """Reading each different word once (a repeated word costs nothing more) gives the
+    text the reading one word at a time gave, whatever the text."""
+    from app.comments import lookalikes
+
+    def word_by_word(text: str) -> str | None:
+        if text.isascii():
+            return None
+        parts, end = [], 0
+        for match in lookalikes._WORD.finditer(text):
+            word = match.group()
+            reading = None if word.isascii() else lookalikes._word_read(word)
+            if reading is not None:
+                parts += [text[end : match.start()], reading]
+                end = match.end()
+        return "".join([*parts, text[end:]]) if parts else None
+
+    lookalikes.as_seen.cache_clear()
+    assert lookalikes.as_seen(text) == word_by_word(text)
+
+
+@given(_MIXED_TEXT)
+def test_apostrophes_are_read_alike_in_any_text(text):
+    from app.comments import policy
+
+    apostrophes = "\u2019\u2018\u02bc\u2032`\u00b4\u02b9\ua78c\u055a\u201b\u2035\u275c"
+    assert policy._typewriter(text) == text.translate(
+        str.maketrans(dict.fromkeys(apostrophes, "'"))
+    )
+
+
+def test_a_disguised_word_is_found_wherever_it_is_repeated():
+    words = ("casino", "miracle")
+    text = "\u0441\u0430sino, then \u0441\u0430sino; a m\u0456r\u0430cle and \u0441\u0430sino"
+    assert found(words, text) == ["casino", "miracle"]
+    assert found(("casino",), "c\u0430sino " * 3000) == ["casino"]
