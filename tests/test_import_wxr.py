@@ -291,6 +291,20 @@ def test_a_file_changed_between_the_two_readings_writes_nothing(app, article, tm
     assert comment_count(app) == 0
 
 
+def test_a_reading_without_its_end_writes_nothing(app, article, tmp_path):
+    """A reader that stops without the file's fingerprint cannot show that the second
+    reading read the file the first one checked."""
+    path = wxr_file(tmp_path, wp_comment(1) + wp_comment(2))
+
+    def read():
+        return (record for record in wxr.read(path) if not isinstance(record, SourceEnd))
+
+    site = app.test_request_context(base_url=app.config["SITE_URL"])
+    with site, pytest.raises(TransferError, match="not read to its end: nothing written"):
+        import_comments(read)
+    assert comment_count(app) == 0
+
+
 def test_a_reading_ends_with_the_sha256_of_the_file(tmp_path):
     path = wxr_file(tmp_path, wp_comment(1))
     records = list(wxr.read(path))

@@ -133,7 +133,7 @@ class _Plan:
     roots: dict[str, str | int]
     existing: dict[str, tuple[int, int | None, PageKey]]  # source id -> (id, root, page)
     count: int
-    end: SourceEnd | None  # how the reading ended: the second must end the same
+    end: SourceEnd  # how the reading ended: the second must end the same
 
 
 def import_comments(
@@ -252,6 +252,10 @@ def _plan(records: Iterable[Record], index: PageIndex, report: ImportReport) -> 
             report.pages[match.path][status] += 1
             report.without_email += not has_email
     report.unused_maps = index.unused_maps(used_maps)
+    if end is None:
+        # Each reader ends with one; without it, a file changed before the second
+        # reading could not be told from the one checked.
+        raise TransferError("The file was not read to its end: nothing written.")
     roots = _threads(parents, page_of, existing, report)
     return _Plan(site, pages, parents, roots, existing, len(parents), end)
 
