@@ -275,7 +275,6 @@ def test_each_different_word_read_once_reads_as_word_by_word(text):
                 end = match.end()
         return "".join([*parts, text[end:]]) if parts else None
 
-    lookalikes.as_seen.cache_clear()
     assert lookalikes.as_seen(text) == word_by_word(text)
 
 
@@ -294,3 +293,10 @@ def test_a_disguised_word_is_found_wherever_it_is_repeated():
     text = "\u0441\u0430sino, then \u0441\u0430sino; a m\u0456r\u0430cle and \u0441\u0430sino"
     assert found(words, text) == ["casino", "miracle"]
     assert found(("casino",), "c\u0430sino " * 3000) == ["casino"]
+
+
+def test_a_long_disguised_word_is_read_like_a_short_one():
+    from app.comments import lookalikes
+
+    long_word = "c\u0430sino" * 10  # 60 letters: read afresh, never kept
+    assert lookalikes.as_seen(f"{long_word} and c\u0430sino") == f"{'casino' * 10} and casino"

@@ -44,7 +44,6 @@ _WORD = re.compile(
 LATIN, MARK, OTHER_SYMBOL = "LATIN", "MARK", "COMMON"
 
 
-@lru_cache(maxsize=16)  # the three word lists read the same text in turn
 def as_seen(text: str) -> str | None:
     """Return ``text`` (NFKC-normalised, hidden characters removed, not case-folded)
     with lookalike letters read as the Latin letters they look like (see the module's
@@ -63,9 +62,17 @@ def as_seen(text: str) -> str | None:
     return _WORD.sub(lambda match: readings.get(match.group(), match.group()), text)
 
 
-@lru_cache(maxsize=4096)
+# Words longer than this are read afresh each time: no word of any language is, and a
+# cache of 4,096 words of 5,000 letters would hold tens of megabytes per worker.
+CACHED_WORD = 40
+
+
 def _word_read(word: str) -> str | None:
     """How one word that is not all ASCII reads, or None when it reads as written."""
+    return _read_short(word) if len(word) <= CACHED_WORD else _read(word)
+
+
+def _read(word: str) -> str | None:
     scripts = {_script(c) for c in word} - {MARK, OTHER_SYMBOL}
     if len(scripts) > 1:
         reading = "".join(_reading(c) for c in word)
@@ -74,6 +81,9 @@ def _word_read(word: str) -> str | None:
     else:
         return None
     return reading if reading != word else None
+
+
+_read_short = lru_cache(maxsize=4096)(_read)
 
 
 def as_listed(phrase: str) -> str:
