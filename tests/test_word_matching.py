@@ -263,14 +263,22 @@ def test_each_different_word_read_once_reads_as_word_by_word(text):
     text the reading one word at a time gave, whatever the text."""
     from app.comments import lookalikes
 
-    def word_by_word(text: str) -> str | None:
+    def word_by_word(text: str) -> str | None:  # the reading before words were kept
         if text.isascii():
             return None
         parts, end = [], 0
         for match in lookalikes._WORD.finditer(text):
             word = match.group()
-            reading = None if word.isascii() else lookalikes._word_read(word)
-            if reading is not None:
+            if word.isascii():
+                continue
+            scripts = {lookalikes._script(c) for c in word} - {"MARK", "COMMON"}
+            if len(scripts) > 1:
+                reading = "".join(lookalikes._reading(c) for c in word)
+            elif scripts == {"LATIN"}:
+                reading = "".join(lookalikes._styled(c) for c in word)
+            else:
+                continue
+            if reading != word:
                 parts += [text[end : match.start()], reading]
                 end = match.end()
         return "".join([*parts, text[end:]]) if parts else None
