@@ -305,6 +305,26 @@ def test_a_reading_without_its_end_writes_nothing(app, article, tmp_path):
     assert comment_count(app) == 0
 
 
+@pytest.mark.parametrize("reading", [1, 2])
+def test_a_reading_that_goes_on_after_its_end_writes_nothing(app, article, tmp_path, reading):
+    """The fingerprint vouches for what was read before it: a comment after it, in
+    either reading, stops the import."""
+    path = wxr_file(tmp_path, wp_comment(1) + wp_comment(2))
+    records = list(wxr.read(path))
+    readings = []
+
+    def read():
+        readings.append(None)
+        if len(readings) == reading:
+            return iter([*records, records[-2]])
+        return iter(records)
+
+    site = app.test_request_context(base_url=app.config["SITE_URL"])
+    with site, pytest.raises(TransferError, match="went on after its end: nothing written"):
+        import_comments(read)
+    assert comment_count(app) == 0
+
+
 def test_a_reading_ends_with_the_sha256_of_the_file(tmp_path):
     path = wxr_file(tmp_path, wp_comment(1))
     records = list(wxr.read(path))

@@ -176,7 +176,18 @@ def _records(records: Iterable[Record]) -> tuple[SourceSite, Iterator[Record]]:
     first = next(iterator, None)
     if not isinstance(first, SourceSite):
         raise TransferError("The file does not say which site it comes from.")
-    return first, iterator
+    return first, _to_the_end(iterator)
+
+
+def _to_the_end(records: Iterator[Record]) -> Iterator[Record]:
+    """Yield ``records`` up to and including the reading's ``SourceEnd``; a record
+    after it is refused: the fingerprint vouches only for what came before."""
+    for record in records:
+        yield record
+        if isinstance(record, SourceEnd):
+            if next(records, None) is not None:
+                raise TransferError("The file went on after its end: nothing written.")
+            return
 
 
 def _own_site() -> str:

@@ -2,8 +2,9 @@
 
 A reader (``wxr.read``, ``disqus.read``) turns a file into a stream of these: first a
 ``SourceSite``, then ``SourcePost`` and ``SourceComment`` records in any order, and
-last a ``SourceEnd``.  The importer (``app.transfer.importer``) reads the stream twice
-(once to check and plan, once to write), and writes only if both readings ended alike.
+last a ``SourceEnd``, with nothing after it.  The importer (``app.transfer.importer``)
+reads the stream twice (once to check and plan, once to write), and writes only if both
+readings ended alike.
 """
 
 from __future__ import annotations
