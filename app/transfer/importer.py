@@ -180,14 +180,17 @@ def _records(records: Iterable[Record]) -> tuple[SourceSite, Iterator[Record]]:
 
 
 def _to_the_end(records: Iterator[Record]) -> Iterator[Record]:
-    """Yield ``records`` up to and including the reading's ``SourceEnd``; a record
-    after it is refused: the fingerprint vouches only for what came before."""
+    """Yield ``records`` up to and including the reading's ``SourceEnd``, which must
+    come, and last: the fingerprint vouches only for what came before it, and without
+    one a file changed before the second reading could not be told from the one checked.
+    """
     for record in records:
         yield record
         if isinstance(record, SourceEnd):
             if next(records, None) is not None:
                 raise TransferError("The file went on after its end: nothing written.")
             return
+    raise TransferError("The file was not read to its end: nothing written.")
 
 
 def _own_site() -> str:
@@ -219,7 +222,7 @@ def _plan(records: Iterable[Record], index: PageIndex, report: ImportReport) -> 
     posts: dict[str, SourcePost] = {}
     per_post: dict[str, list[tuple[str, CommentStatus, str | None, bool]]] = defaultdict(list)
     seen: set[str] = set()
-    end = None
+    end = None  # the reading's last record: _to_the_end refuses a reading without one
     for record in records:
         if isinstance(record, SourcePost):
             posts[record.key] = record
@@ -263,10 +266,6 @@ def _plan(records: Iterable[Record], index: PageIndex, report: ImportReport) -> 
             report.pages[match.path][status] += 1
             report.without_email += not has_email
     report.unused_maps = index.unused_maps(used_maps)
-    if end is None:
-        # Each reader ends with one; without it, a file changed before the second
-        # reading could not be told from the one checked.
-        raise TransferError("The file was not read to its end: nothing written.")
     roots = _threads(parents, page_of, existing, report)
     return _Plan(site, pages, parents, roots, existing, len(parents), end)
 
